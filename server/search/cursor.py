@@ -1,0 +1,62 @@
+"""Opaque keyset cursors for `conversations/search`.
+
+A cursor holds the sort key and id of the last row of a page, the instant that
+relative dates were resolved against (so every page of one listing uses the same
+bounds), and a fingerprint of the filter and sort it belongs to.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.schemas.filter import Filter, Sort
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Position:
+    value: Any  # the sort column's value in the last row
+    id: str
+    now: datetime
+
+
+def fingerprint(f: Filter, sort: Sort) -> str:
+    blob = json.dumps([f.model_dump(mode="json"), sort.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def encode(position: Position, f: Filter, sort: Sort) -> str:
+    value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
+    payload = {"v": value, "i": position.id, "n": position.now.isoformat(), "k": fingerprint(f, sort)}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str, f: Filter, sort: Sort, value_type: type) -> Position:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        if payload["k"] != fingerprint(f, sort):
+            raise InvalidCursor("the cursor belongs to another filter or sort order")
+        value = payload["v"]
+        if value_type is datetime:
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, value_type) or (value_type is int and isinstance(value, bool)):
+            raise InvalidCursor("malformed cursor")
+        ident, now = payload["i"], datetime.fromisoformat(payload["n"])
+        if not isinstance(ident, str) or now.tzinfo is None:
+            raise InvalidCursor("malformed cursor")
+        return Position(value=value, id=ident, now=now)
+    except InvalidCursor:
+        raise
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise InvalidCursor("malformed cursor") from exc

@@ -1,0 +1,92 @@
+"""Running a search: filter, keyset order, page, count."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from server.db.models import Conversation
+from server.schemas.conversations import SearchPage, SearchRequest
+from server.search import cursor as cursors
+from server.search.filter_sql import conditions
+from server.search.summaries import summary_of
+
+EXACT_COUNT_LIMIT = 10_000
+
+SORT_COLUMNS: dict[str, tuple[InstrumentedAttribute[Any], type]] = {
+    "id": (Conversation.id, str),
+    "platform": (Conversation.platform, str),
+    "contact": (Conversation.contact_display, str),
+    "status": (Conversation.status, str),
+    "flow": (Conversation.flow_name, str),
+    "duration": (Conversation.duration_seconds, int),
+    "last_message": (Conversation.last_message_at, datetime),
+    "date": (Conversation.started_at, datetime),
+    "flagged": (Conversation.flagged, bool),
+}
+
+
+def search(session: Session, tenant_id: str, request: SearchRequest) -> SearchPage:
+    column, value_type = SORT_COLUMNS[request.sort.column]
+    position = None
+    if request.cursor:
+        position = cursors.decode(request.cursor, request.filter, request.sort, value_type)
+    now = position.now if position else datetime.now(UTC)
+    dialect = session.get_bind().dialect.name
+    where = conditions(request.filter, tenant_id=tenant_id, now=now, dialect=dialect)
+
+    query = select(Conversation).where(*where)
+    key = tuple_(column, Conversation.id)
+    if position is not None:
+        after = tuple_(_bind(position.value, column), _bind(position.id, Conversation.id))
+        query = query.where(key < after if request.sort.descending else key > after)
+    order = (column.desc(), Conversation.id.desc()) if request.sort.descending else (column, Conversation.id)
+    rows = session.scalars(query.order_by(*order).limit(request.limit + 1)).all()
+
+    more = len(rows) > request.limit
+    rows = rows[: request.limit]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        last_value = getattr(last, column.key)
+        next_cursor = cursors.encode(
+            cursors.Position(value=last_value, id=last.id, now=now), request.filter, request.sort
+        )
+    total, estimated = count(session, where, dialect)
+    return SearchPage(
+        items=[summary_of(row) for row in rows],
+        next_cursor=next_cursor,
+        total=total,
+        total_is_estimate=estimated,
+    )
+
+
+def _bind(value: Any, column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+    return literal(value, type_=column.type)
+
+
+def count(session: Session, where: list[ColumnElement[bool]], dialect: str) -> tuple[int, bool]:
+    """Exact up to EXACT_COUNT_LIMIT; beyond, PostgreSQL's planner estimate."""
+    capped = select(Conversation.pk).where(*where).limit(EXACT_COUNT_LIMIT + 1).subquery()
+    exact = session.scalar(select(func.count()).select_from(capped)) or 0
+    if exact <= EXACT_COUNT_LIMIT:
+        return exact, False
+    if dialect != "postgresql":
+        return session.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0, False
+    compiled = select(Conversation.pk).where(*where).compile(
+        session.get_bind(), compile_kwargs={"render_postcompile": True}
+    )
+    plan = (
+        session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar_one()
+    )
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return max(estimate, EXACT_COUNT_LIMIT + 1), True
+

@@ -46,9 +46,21 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A unit of work: committed on success, rolled back on any error.
+
+        Records that must survive the rollback (e.g. the audit entry of a refused
+        action) are put in `session.info["after_rollback"]` and written afterwards.
+        """
+        with self._sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except BaseException:
+                pending = session.info.pop("after_rollback", [])
+                if pending:
+                    with session.begin():
+                        session.add_all(pending)
+                raise
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -26,8 +26,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Text that is sorted or compared by the API uses byte order ("C") on PostgreSQL,

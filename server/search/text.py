@@ -52,9 +52,7 @@ def parse_content(query: str) -> ContentQuery:
     phrases: list[tuple[str, ...]] = []
     for quoted in _QUOTED.findall(query):
         tokens = tuple(words(quoted))
-        if len(tokens) > 1:
-            phrases.append(tokens)
-        elif tokens:  # a one-word phrase is just a word
+        if len(tokens) > 1 or tokens:
             phrases.append(tokens)
     rest = _QUOTED.sub(" ", query).replace('"', " ")
     single = tuple(words(rest))

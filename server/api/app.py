@@ -1,0 +1,64 @@
+"""The ASGI application: routers, problem handlers, limits, lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from server.api import problems
+from server.api.limits import BodySizeLimit
+from server.config import Settings
+from server.db.engine import Database
+
+API_TITLE = "Convodesk platform API"
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; with no settings, read them from the environment (workers)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from server.auth.keys import ensure_signing_key
+        from server.events.relay import EventRelay
+
+        db = Database(settings.db_url)
+        app.state.db = db
+        app.state.settings = settings
+        ensure_signing_key(db)
+        relay = EventRelay(db)
+        app.state.relay = relay
+        await relay.start()
+        try:
+            yield
+        finally:
+            await relay.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title=API_TITLE,
+        version=API_VERSION,
+        summary="The contact-center platform contract that Convodesk is written against.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _routes(app)
+    return app
+
+
+def _routes(app: FastAPI) -> None:
+    from server.api import actions, changes, conversations, events_ws, flows, health, views
+    from server.auth import routes as auth
+
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    for module in (conversations, flows, views, changes, actions, events_ws):
+        app.include_router(module.router, prefix="/api/v1/{tenant}")

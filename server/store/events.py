@@ -1,0 +1,33 @@
+"""Recording live events (the WebSocket's source of truth is the events table)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.db.models import Event
+from server.domain import EventType
+from server.store import sequence
+
+
+def record(
+    session: Session, tenant_id: str, type: EventType, conversation_id: str, data: dict[str, Any]
+) -> int:
+    seq = sequence.take(session)
+    session.add(
+        Event(
+            seq=seq,
+            tenant_id=tenant_id,
+            type=type.value,
+            conversation_id=conversation_id,
+            at=datetime.now(UTC),
+            data=data,
+        )
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered at commit: every worker's relay wakes and reads the new rows.
+        session.execute(select(func.pg_notify("convodesk_events", "")))
+    return seq

@@ -40,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--simulate-live", type=int, default=0, metavar="N", help="keep about N AI voice calls live")
     serve.add_argument("--access-token-seconds", type=int, default=300)
 
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document (docs/api/openapi.json)")
+    openapi.add_argument("--out", default=None, help="write to this file instead of stdout")
+
     args = parser.parse_args(argv)
-    db_url = args.db or default_db_url()
+    db_url = getattr(args, "db", None) or default_db_url()
 
     if args.command == "migrate":
         from server.db.engine import Database
@@ -50,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
         db = Database(db_url)
         upgrade(db.engine)
         db.dispose()
+        return 0
+
+    if args.command == "openapi":
+        from server.api.contract import openapi_json
+
+        document = openapi_json()
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as out:
+                out.write(document)
+        else:
+            sys.stdout.write(document)
         return 0
 
     if args.command == "seed":

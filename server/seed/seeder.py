@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from server.auth.demo_users import create_demo_users
@@ -149,6 +149,8 @@ def seed(
                 plan = Plan(tenant_id, seed_value, count, first_pk, now, flows[tenant_id], clips, artifacts)
                 contacts: Counter[str] = Counter()
                 for payload, chunk_contacts, generated in _generate(plan, processes, writer.postgres):
+                    if not writer.postgres:  # SQLite keeps its foreign keys during the load
+                        _write_contact_ids(db, tenant_id, set(chunk_contacts) - set(contacts))
                     _write_payload(writer, payload)
                     contacts.update(chunk_contacts)
                     done += generated
@@ -186,12 +188,24 @@ def _write_payload(writer: BulkWriter, payload: dict[str, Any]) -> None:
             writer.write_rows(table, payload[table])
 
 
+def _write_contact_ids(db: Database, tenant_id: str, ids: set[str]) -> None:
+    if ids:
+        with db.session() as session:
+            session.execute(
+                insert(Contact), [{"id": i, "tenant_id": tenant_id, "conversation_count": 0} for i in sorted(ids)]
+            )
+
+
 def _write_contacts(writer: BulkWriter, tenant_id: str, contacts: Counter[str]) -> None:
     rows = [{"id": cid, "tenant_id": tenant_id, "conversation_count": n} for cid, n in sorted(contacts.items())]
     if writer.postgres:
         writer.write_copy("contacts", _columns("contacts"), copy_text(rows, _columns("contacts")))
-    else:
-        writer.write_rows("contacts", rows)
+        return
+    with writer.engine.begin() as connection:
+        connection.execute(
+            update(Contact).where(Contact.id == bindparam("cid")).values(conversation_count=bindparam("n")),
+            [{"cid": r["id"], "n": r["conversation_count"]} for r in rows],
+        )
 
 
 def _prepare(db: Database, replace: bool) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
+_NOISE = {"color_message"}  # uvicorn's ANSI-coloured duplicate of msg
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,7 +20,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")})
+        entry.update(
+            {k: v for k, v in vars(record).items() if k not in _RESERVED and k not in _NOISE and k[0] != "_"}
+        )
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from server.api import problems
+from server.api import openapi_doc, problems
 from server.api.limits import BodySizeLimit
 from server.config import Settings
 from server.db.engine import Database
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    openapi_doc.customise(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _routes(app)
     return app

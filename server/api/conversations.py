@@ -68,7 +68,11 @@ def delete_conversation(
 @router.get(
     "/conversations/{conversation_id}/audio",
     summary="The call recording (WAV; HTTP Range supported)",
-    responses={200: {"content": {"audio/wav": {}}}, 206: {"content": {"audio/wav": {}}}},
+    responses={
+        200: {"content": {"audio/wav": {}}},
+        206: {"description": "The requested byte range", "content": {"audio/wav": {}}},
+        416: {"description": "Range not satisfiable"},
+    },
     response_class=Response,
 )
 def get_audio(

@@ -27,5 +27,9 @@ def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
         yield s
 
 
-DbSession = Annotated[Session, Depends(session)]
+# scope="function": the unit of work commits (or rolls back) before the response is
+# sent. With the default ("request") scope FastAPI sends the response first, so a
+# client could read its own write before it was committed, or get a 2xx for a
+# write whose commit then failed.
+DbSession = Annotated[Session, Depends(session, scope="function")]
 AppSettings = Annotated[Settings, Depends(settings)]

@@ -43,6 +43,13 @@ def _head(db: Database) -> int:
         return int(session.scalar(select(func.max(Event.seq))) or 0)
 
 
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    # Accept first: a close before the handshake completes becomes a bare HTTP 403
+    # and the client never sees the close code (4401/4403/4422) the contract promises.
+    await websocket.accept()
+    await websocket.close(code=code, reason=reason[:120])
+
+
 @router.websocket("/events")
 async def events(
     websocket: WebSocket,
@@ -58,10 +65,10 @@ async def events(
             principal_from_token, token, tenant, db=db, settings=websocket.app.state.settings
         )
     except AuthError as exc:
-        await websocket.close(code=CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_UNAUTHORIZED, reason=exc.reason[:120])
+        await _refuse(websocket, CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_UNAUTHORIZED, exc.reason)
         return
     if cursor is not None and not cursor.isdigit():
-        await websocket.close(code=CLOSE_BAD_CURSOR, reason="invalid cursor")
+        await _refuse(websocket, CLOSE_BAD_CURSOR, "invalid cursor")
         return
     await websocket.accept()
     subscriber = relay.subscribe(principal.tenant_id)

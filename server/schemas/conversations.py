@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from server.domain import (
     ArtifactKind,
@@ -63,7 +63,7 @@ class SearchRequest(BaseModel):
 
     filter: Filter = Filter()
     sort: Sort = Sort()
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    limit: Annotated[StrictInt, Field(ge=1, le=500)] = 100
     cursor: Annotated[str, Field(max_length=2000)] | None = None
 
 

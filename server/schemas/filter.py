@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from server.domain import SORTABLE_COLUMNS, Direction, Platform, Status, UsedFor
 
@@ -37,6 +37,8 @@ def _relative(value: str) -> str:
 
 
 class Strict(BaseModel):
+    """Unknown fields are errors; booleans and integers are not coerced (see the Strict* types)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -46,8 +48,8 @@ class KeyValue(Strict):
 
 
 class RepeatRange(Strict):
-    min: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    max: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    min: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
+    max: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> RepeatRange:
@@ -66,13 +68,13 @@ class Filter(Strict):
     flow_ids: Annotated[list[Short], Field(min_length=1, max_length=200)] | None = None
     direction: Direction | None = None
     used_for: UsedFor | None = None
-    flagged: bool | None = None
+    flagged: StrictBool | None = None
     repeat_contacts: RepeatRange | None = None
     contact: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     content: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     functions: Annotated[list[Short], Field(min_length=1, max_length=100)] | None = None
     tags: Annotated[list[KeyValue], Field(min_length=1, max_length=50)] | None = None
-    match_all_tags: bool = False
+    match_all_tags: StrictBool = False
     parameters: Annotated[list[KeyValue], Field(min_length=1, max_length=50)] | None = None
 
     @model_validator(mode="after")
@@ -95,4 +97,4 @@ SortColumn = Literal[SORTABLE_COLUMNS]  # type: ignore[valid-type]
 
 class Sort(Strict):
     column: SortColumn = "date"
-    descending: bool = True
+    descending: StrictBool = True

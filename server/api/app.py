@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
+from server import maintenance
 from server.api import openapi_doc, problems
-from server.api.limits import BodySizeLimit
+from server.api.limits import BodySizeLimit, NulInPath
 from server.config import Settings
 from server.db.engine import Database
 
@@ -33,7 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.relay = relay
         await relay.start()
         try:
-            yield
+            async with maintenance.running(db, timedelta(days=settings.event_retention_days)):
+                yield
         finally:
             await relay.stop()
             db.dispose()
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     openapi_doc.customise(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NulInPath)
     _routes(app)
     return app
 

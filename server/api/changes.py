@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -18,10 +19,14 @@ from server.search.summaries import summary_of
 router = APIRouter(tags=["sync"])
 
 
+_CURSOR = re.compile(r"s[0-9]{1,19}")  # ASCII digits only (str.isdigit also accepts '²', '١')
+_MAX_SEQ = 2**63 - 1  # sequence numbers are 64-bit integers in the database
+
+
 def _position(cursor: str | None) -> int:
     if not cursor:
         return 0
-    if not cursor.startswith("s") or not cursor[1:].isdigit() or len(cursor) > 20:
+    if not _CURSOR.fullmatch(cursor) or int(cursor[1:]) > _MAX_SEQ:
         raise Problem(422, "Invalid request", "invalid value for: cursor")
     return int(cursor[1:])
 

@@ -101,14 +101,20 @@ def install(app: FastAPI) -> None:
         return response(Problem(500, "Internal server error", "the platform could not complete the request"))
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:  # PARTIAL: the path matches, the method does not
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    """Every method some route serves at this path (Starlette names only the first route's).
+
+    Asked of each route through `matches` with each method, because routes of an
+    included router are wrapped (FastAPI's wrapper has no `methods` attribute)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 def _title(status: int) -> str:

@@ -7,7 +7,7 @@ and values. Every field is optional: absent means that filter is off.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
@@ -16,7 +16,28 @@ from server.domain import SORTABLE_COLUMNS, Direction, Platform, Status, UsedFor
 
 _DURATION = re.compile(r"^P(?:(\d{1,4})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,7})M)?)?$")
 
-Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL, and SQLite's LIKE pattern ends at one (a
+    contact filter of NUL alone would match everything): no stored value
+    contains NUL, so no filter value may."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    """Instants are compared in UTC: 0001-01-01T00:00+01:00 has no UTC equivalent."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date-time out of range") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Short = Annotated[Text, Field(min_length=1, max_length=200)]
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 def parse_relative(value: str) -> timedelta:
@@ -44,7 +65,7 @@ class Strict(BaseModel):
 
 class KeyValue(Strict):
     key: Short
-    value: Annotated[str, Field(max_length=1000)]
+    value: Annotated[Text, Field(max_length=1000)]
 
 
 class RepeatRange(Strict):
@@ -61,8 +82,8 @@ class RepeatRange(Strict):
 class Filter(Strict):
     ids: Annotated[list[Short], Field(min_length=1, max_length=1000)] | None = None
     statuses: Annotated[list[Status], Field(min_length=1)] | None = None
-    date_from: AwareDatetime | None = None
-    date_to: AwareDatetime | None = None
+    date_from: Instant | None = None
+    date_to: Instant | None = None
     date_within: Annotated[str, AfterValidator(_relative), Field(max_length=40)] | None = None
     platforms: Annotated[list[Platform], Field(min_length=1)] | None = None
     flow_ids: Annotated[list[Short], Field(min_length=1, max_length=200)] | None = None
@@ -70,8 +91,8 @@ class Filter(Strict):
     used_for: UsedFor | None = None
     flagged: StrictBool | None = None
     repeat_contacts: RepeatRange | None = None
-    contact: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    content: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    contact: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
+    content: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
     functions: Annotated[list[Short], Field(min_length=1, max_length=100)] | None = None
     tags: Annotated[list[KeyValue], Field(min_length=1, max_length=50)] | None = None
     match_all_tags: StrictBool = False

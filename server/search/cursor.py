@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from server.schemas.filter import Filter, Sort
@@ -49,14 +49,33 @@ def decode(cursor: str, f: Filter, sort: Sort, value_type: type) -> Position:
             raise InvalidCursor("the cursor belongs to another filter or sort order")
         value = payload["v"]
         if value_type is datetime:
-            value = datetime.fromisoformat(value)
+            value = _instant(value)
         elif not isinstance(value, value_type) or (value_type is int and isinstance(value, bool)):
             raise InvalidCursor("malformed cursor")
-        ident, now = payload["i"], datetime.fromisoformat(payload["n"])
-        if not isinstance(ident, str) or now.tzinfo is None:
+        ident, now = payload["i"], _instant(payload["n"])
+        # A client can edit its cursor: keep what reaches the database within what
+        # the columns hold (64-bit integers, text without NUL, in-range instants).
+        if not isinstance(ident, str) or any(isinstance(v, str) and "\x00" in v for v in (value, ident)):
+            raise InvalidCursor("malformed cursor")
+        if value_type is int and not -(2**63) <= value < 2**63:
+            raise InvalidCursor("malformed cursor")
+        if not _EARLIEST_NOW <= now <= _LATEST_NOW:
             raise InvalidCursor("malformed cursor")
         return Position(value=value, id=ident, now=now)
     except InvalidCursor:
         raise
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError) as exc:
         raise InvalidCursor("malformed cursor") from exc
+
+
+# Relative date ranges (at most 100 years) are resolved against a cursor's `now`.
+_EARLIEST_NOW = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _instant(value: str) -> datetime:
+    """An aware ISO 8601 instant, in UTC (raises ValueError/TypeError/OverflowError)."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("a cursor instant needs an offset")
+    return parsed.astimezone(UTC)

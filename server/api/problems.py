@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -10,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -101,20 +101,30 @@ def install(app: FastAPI) -> None:
         return response(Problem(500, "Internal server error", "the platform could not complete the request"))
 
 
-_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-
-
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's).
-
-    Asked of each route through `matches` with each method, because routes of an
-    included router are wrapped (FastAPI's wrapper has no `methods` attribute)."""
-    routes = request.app.router.routes
-    return [
-        method
-        for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    """The methods the contract documents at this path (Starlette names only the
+    first matching route's). A literal segment wins over a parameter, as it does
+    for the resource: `conversations/search` is not the conversation "search"."""
+    matches = [
+        (params, methods)
+        for pattern, params, methods in _method_table(request.app)
+        if pattern.fullmatch(request.url.path)
     ]
+    if not matches:
+        return []
+    fewest = min(params for params, _ in matches)
+    return sorted({m for params, methods in matches if params == fewest for m in methods})
+
+
+def _method_table(app: Any) -> list[tuple[re.Pattern[str], int, set[str]]]:
+    table: list[tuple[re.Pattern[str], int, set[str]]] | None = getattr(app.state, "method_table", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi()["paths"].items():
+            pattern = re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)))
+            table.append((pattern, template.count("{"), {m.upper() for m in operations}))
+        app.state.method_table = table
+    return table
 
 
 def _title(status: int) -> str:

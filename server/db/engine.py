@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 
 def normalise_url(url: str) -> str:
@@ -36,6 +36,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_lock_for_update(state: ORMExecuteState) -> None:
+    """SQLite has no SELECT ... FOR UPDATE, and the driver only opens a transaction
+    at the first write, so a locking read would run outside any transaction and two
+    requests could both read "no supervisor on the call" and both write (lost
+    update). Take the database's write lock (BEGIN IMMEDIATE) before such a read
+    instead: the read-modify-write is then atomic, as the row lock makes it on
+    PostgreSQL. Plain reads are unaffected (WAL readers never wait)."""
+    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is None:
+        return
+    dbapi_connection = state.session.connection().connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 class Database:
     """One engine and its session factory, shared by a process."""
 
@@ -43,6 +57,8 @@ class Database:
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.dialect == "sqlite":
+            event.listen(self._sessions, "do_orm_execute", _sqlite_lock_for_update)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -34,6 +34,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # which is what SQLite's BINARY collation does: one order on both engines.
 SortableText = String().with_variant(String(collation="C"), "postgresql")
 Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Documents only ever read whole (transcripts, function calls): plain JSON text on
+# PostgreSQL too, which loads faster than JSONB and is never queried into.
+Document = JSON()
 # SQLite only gives autoincrement semantics to INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -203,6 +206,8 @@ class Conversation(Base):
         Index(None, "tenant_id", "platform", "started_at", "id"),
         Index(None, "tenant_id", "flagged", "started_at", "id"),
         Index(None, "tenant_id", "flow_id", "started_at", "id"),
+        Index(None, "tenant_id", "used_for", "started_at", "id"),
+        Index(None, "tenant_id", "direction", "started_at", "id"),
         Index(None, "tenant_id", "contact_id", "started_at"),
         Index(None, "tenant_id", "change_seq"),
     )
@@ -248,13 +253,24 @@ class ConversationDetail(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     analysis: Mapped[str] = mapped_column(Text, default="")
-    sentiment: Mapped[list[Any]] = mapped_column(default=list)
-    messages: Mapped[list[Any]] = mapped_column(default=list)
-    function_calls: Mapped[list[Any]] = mapped_column(default=list)
-    flow_path: Mapped[list[Any]] = mapped_column(default=list)
-    coaching: Mapped[list[Any]] = mapped_column(default=list)
-    # Transcript words, normalised by server.search.text (what content search reads).
-    # PostgreSQL adds a generated tsvector column over it (see the migration).
+    sentiment: Mapped[list[Any]] = mapped_column(Document, default=list)
+    messages: Mapped[list[Any]] = mapped_column(Document, default=list)
+    function_calls: Mapped[list[Any]] = mapped_column(Document, default=list)
+    flow_path: Mapped[list[Any]] = mapped_column(Document, default=list)
+    coaching: Mapped[list[Any]] = mapped_column(Document, default=list)
+
+
+class ConversationSearch(Base):
+    """Transcript words, normalised by server.search.text: what content search reads.
+
+    A narrow table of its own, so that probing it while walking conversations in
+    sort order touches small rows. PostgreSQL adds a generated tsvector column
+    with a GIN index; SQLite an FTS5 index over it (see the migration)."""
+
+    __tablename__ = "conversation_search"
+    conversation_pk: Mapped[int] = mapped_column(
+        ForeignKey("conversations.pk", ondelete="CASCADE"), primary_key=True
+    )
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -70,7 +70,10 @@ class SearchRequest(BaseModel):
 class SearchPage(BaseModel):
     items: list[ConversationSummary]
     next_cursor: str | None = Field(description="Pass back to get the next page; null at the end.")
-    total: int
+    total: int = Field(
+        description="Matching conversations, counted for the first page; pages reached through "
+        "its cursors repeat that count."
+    )
     total_is_estimate: bool = Field(
         description="True when more than 10,000 rows match and `total` is the planner's estimate."
     )

@@ -27,6 +27,10 @@ class Position:
     value: Any  # the sort column's value in the last row
     id: str
     now: datetime
+    # The count of the first page: later pages of the listing report it again
+    # instead of counting anew (counting can cost more than the page itself).
+    total: int
+    total_is_estimate: bool
 
 
 def fingerprint(f: Filter, sort: Sort) -> str:
@@ -36,7 +40,14 @@ def fingerprint(f: Filter, sort: Sort) -> str:
 
 def encode(position: Position, f: Filter, sort: Sort) -> str:
     value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
-    payload = {"v": value, "i": position.id, "n": position.now.isoformat(), "k": fingerprint(f, sort)}
+    payload = {
+        "v": value,
+        "i": position.id,
+        "n": position.now.isoformat(),
+        "t": position.total,
+        "e": position.total_is_estimate,
+        "k": fingerprint(f, sort),
+    }
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -61,7 +72,10 @@ def decode(cursor: str, f: Filter, sort: Sort, value_type: type) -> Position:
             raise InvalidCursor("malformed cursor")
         if not _EARLIEST_NOW <= now <= _LATEST_NOW:
             raise InvalidCursor("malformed cursor")
-        return Position(value=value, id=ident, now=now)
+        total, estimated = payload["t"], payload["e"]
+        if type(total) is not int or not 0 <= total < 2**63 or type(estimated) is not bool:
+            raise InvalidCursor("malformed cursor")
+        return Position(value=value, id=ident, now=now, total=total, total_is_estimate=estimated)
     except InvalidCursor:
         raise
     except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError) as exc:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, literal, or_, select, text
-from sqlalchemy.sql.expression import bindparam
+from sqlalchemy.sql.expression import TextClause, bindparam
 
 from server.db.models import (
     Contact,
     Conversation,
-    ConversationDetail,
     ConversationFunction,
     ConversationParameter,
+    ConversationSearch,
     ConversationTag,
 )
 from server.schemas.filter import Filter, KeyValue
@@ -92,19 +92,19 @@ def _content(query: ContentQuery, dialect: str) -> ColumnElement[bool]:
     if query.is_empty:
         # Nothing searchable (only punctuation): matches nothing, as documented.
         return literal(False)
-    d = ConversationDetail
-    tests: list[ColumnElement[bool]] = []
+    d = ConversationSearch
+    tests: list[ColumnElement[bool] | TextClause] = []
     if dialect == "postgresql":
         # Words are letters and digits only, so quoting them as lexemes is safe.
         tsquery = " & ".join(f"'{w}'" for w in query.all_words)
-        tests.append(text("conversation_details.search_tsv @@ CAST(:tsq AS tsquery)").bindparams(
+        tests.append(text("conversation_search.search_tsv @@ CAST(:tsq AS tsquery)").bindparams(
             bindparam("tsq", tsquery)
         ))
     else:
         fts = " AND ".join(f'"{w}"' for w in query.all_words)
         tests.append(
             text(
-                "conversation_details.conversation_pk IN "
+                "conversation_search.conversation_pk IN "
                 "(SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH :fts)"
             ).bindparams(bindparam("fts", fts))
         )

@@ -49,14 +49,24 @@ def search(session: Session, tenant_id: str, request: SearchRequest) -> SearchPa
 
     more = len(rows) > request.limit
     rows = rows[: request.limit]
+    if position is not None:
+        total, estimated = position.total, position.total_is_estimate
+    else:
+        total, estimated = count(session, where, dialect)
     next_cursor = None
     if more:
         last = rows[-1]
-        last_value = getattr(last, column.key)
         next_cursor = cursors.encode(
-            cursors.Position(value=last_value, id=last.id, now=now), request.filter, request.sort
+            cursors.Position(
+                value=getattr(last, column.key),
+                id=last.id,
+                now=now,
+                total=total,
+                total_is_estimate=estimated,
+            ),
+            request.filter,
+            request.sort,
         )
-    total, estimated = count(session, where, dialect)
     return SearchPage(
         items=[summary_of(row) for row in rows],
         next_cursor=next_cursor,

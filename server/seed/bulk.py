@@ -20,6 +20,7 @@ from server.db.models import Base
 BULK_TABLES = (
     "conversations",
     "conversation_details",
+    "conversation_search",
     "conversation_tags",
     "conversation_parameters",
     "conversation_functions",

@@ -76,6 +76,7 @@ def _init_worker(plan: Plan) -> None:
 TABLE_KEYS = (
     ("conversations", "conversation"),
     ("conversation_details", "detail"),
+    ("conversation_search", "search"),
     ("conversation_tags", "tags"),
     ("conversation_parameters", "parameters"),
     ("conversation_functions", "functions"),
@@ -96,6 +97,7 @@ def _chunk(bounds: tuple[int, int, bool]) -> tuple[dict[str, Any], Counter[str],
         contacts[record.contact_id] += 1
         tables["conversations"].append(rows.conversation)
         tables["conversation_details"].append(rows.detail)
+        tables["conversation_search"].append(rows.search)
         tables["conversation_tags"].extend(rows.tags)
         tables["conversation_parameters"].extend(rows.parameters)
         tables["conversation_functions"].extend(rows.functions)

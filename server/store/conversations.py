@@ -17,6 +17,7 @@ from server.db.models import (
     ConversationDetail,
     ConversationFunction,
     ConversationParameter,
+    ConversationSearch,
     ConversationTag,
     Tombstone,
 )
@@ -39,6 +40,7 @@ def create(session: Session, record: ConversationRecord) -> Conversation:
     values = {k: v for k, v in rows.conversation.items() if k != "pk"}
     pk = session.execute(insert(Conversation).values(values).returning(Conversation.pk)).scalar_one()
     session.execute(insert(ConversationDetail).values({**rows.detail, "conversation_pk": pk}))
+    session.execute(insert(ConversationSearch).values({**rows.search, "conversation_pk": pk}))
     for table, items in (
         (ConversationTag, rows.tags),
         (ConversationParameter, rows.parameters),
@@ -48,46 +50,51 @@ def create(session: Session, record: ConversationRecord) -> Conversation:
         if items:
             session.execute(insert(table), [{**item, "conversation_pk": pk} for item in items])
     conversation = session.get_one(Conversation, pk)
-    events.record(session, record.tenant_id, EventType.STARTED, record.id, _summary_event(conversation))
+    events.record(session, record.tenant_id, EventType.STARTED, record.id, _summary_event(conversation), seq=seq)
     return conversation
 
 
 def _ensure_contact(session: Session, tenant_id: str, contact_id: str) -> None:
-    bumped = session.execute(
+    bumped = session.scalar(
         update(Contact)
         .where(Contact.id == contact_id)
         .values(conversation_count=Contact.conversation_count + 1)
+        .returning(Contact.id)
     )
-    if bumped.rowcount == 0:
+    if bumped is None:
         session.add(Contact(id=contact_id, tenant_id=tenant_id, conversation_count=1))
         session.flush()
 
 
-def touch(session: Session, conversation: Conversation, event: EventType = EventType.UPDATED) -> int:
-    """Give the conversation a new change-feed position and announce its new state."""
-    conversation.change_seq = sequence.take(session)
+def touch(
+    session: Session,
+    conversation: Conversation,
+    event: EventType = EventType.UPDATED,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Give the conversation a new change-feed position and announce its new state;
+    the event and the change feed share the one number."""
+    seq = sequence.take(session)
+    conversation.change_seq = seq
     session.flush()
-    return events.record(session, conversation.tenant_id, event, conversation.id, _summary_event(conversation))
+    data = {**(extra or {}), **_summary_event(conversation)}
+    return events.record(session, conversation.tenant_id, event, conversation.id, data, seq=seq)
 
 
 def append_message(session: Session, conversation: Conversation, message: MessageRecord) -> dict[str, Any]:
     detail = session.get_one(ConversationDetail, conversation.pk, with_for_update=True)
     item = message_json(len(detail.messages), message)
     detail.messages = [*detail.messages, item]
-    detail.search_text = transcript_search_text(detail.messages)
+    session.execute(
+        update(ConversationSearch)
+        .where(ConversationSearch.conversation_pk == conversation.pk)
+        .values(search_text=transcript_search_text(detail.messages))
+    )
     conversation.message_count = len(detail.messages)
     conversation.last_message = preview(message.text)
     conversation.last_message_at = message.at
     conversation.duration_seconds = max(0, int((message.at - conversation.started_at).total_seconds()))
-    conversation.change_seq = sequence.take(session)
-    session.flush()
-    events.record(
-        session,
-        conversation.tenant_id,
-        EventType.MESSAGE,
-        conversation.id,
-        {"message": item, **_summary_event(conversation)},
-    )
+    touch(session, conversation, EventType.MESSAGE, {"message": item})
     return item
 
 
@@ -157,7 +164,9 @@ def remove(session: Session, conversation: Conversation) -> int:
     )
     _drop_unreferenced(session, blobs)
     seq = events.record(session, tenant_id, EventType.DELETED, conversation_id, {"id": conversation_id})
-    session.add(Tombstone(seq=seq, tenant_id=tenant_id, conversation_id=conversation_id, deleted_at=datetime.now(UTC)))
+    session.add(
+        Tombstone(seq=seq, tenant_id=tenant_id, conversation_id=conversation_id, deleted_at=datetime.now(UTC))
+    )
     return seq
 
 
@@ -165,7 +174,8 @@ def _drop_unreferenced(session: Session, shas: set[str]) -> None:
     """Recordings and artifact files may be shared (the demo data pools them):
     a file goes when nothing refers to it any more."""
     for sha in shas:
-        used = session.scalar(select(Conversation.pk).where(Conversation.audio_blob == sha).limit(1))
-        used = used or session.scalar(select(Artifact.id).where(Artifact.blob_sha256 == sha).limit(1))
-        if not used:
+        in_use = session.scalar(select(Conversation.pk).where(Conversation.audio_blob == sha).limit(1)) or (
+            session.scalar(select(Artifact.id).where(Artifact.blob_sha256 == sha).limit(1))
+        )
+        if in_use is None:
             session.execute(delete(Blob).where(Blob.sha256 == sha))

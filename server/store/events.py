@@ -14,9 +14,16 @@ from server.store import sequence
 
 
 def record(
-    session: Session, tenant_id: str, type: EventType, conversation_id: str, data: dict[str, Any]
+    session: Session,
+    tenant_id: str,
+    type: EventType,
+    conversation_id: str,
+    data: dict[str, Any],
+    *,
+    seq: int | None = None,
 ) -> int:
-    seq = sequence.take(session)
+    """Add an event; `seq` when the caller already took the number for this change."""
+    seq = seq if seq is not None else sequence.take(session)
     session.add(
         Event(
             seq=seq,

@@ -17,6 +17,7 @@ SEARCHABLE_ROLES = {MessageRole.CUSTOMER, MessageRole.AGENT, MessageRole.SYSTEM,
 class ConversationRows:
     conversation: dict[str, Any]
     detail: dict[str, Any]
+    search: dict[str, Any]
     tags: list[dict[str, Any]]
     parameters: list[dict[str, Any]]
     functions: list[dict[str, Any]]
@@ -109,11 +110,11 @@ def rows_for(record: ConversationRecord, *, pk: int, change_seq: int) -> Convers
             {"id": f"{record.id}-c{i}", "author": c.author, "text": c.text, "at": c.at.isoformat()}
             for i, c in enumerate(record.coaching)
         ],
-        "search_text": transcript_search_text(messages),
     }
     return ConversationRows(
         conversation=conversation,
         detail=detail,
+        search={"conversation_pk": pk, "search_text": transcript_search_text(messages)},
         tags=[{"conversation_pk": pk, "key": k, "value": v} for k, v in dict.fromkeys(record.tags)],
         parameters=[
             {"conversation_pk": pk, "key": k, "value": v} for k, v in dict.fromkeys(record.parameters)

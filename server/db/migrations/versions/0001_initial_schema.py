@@ -216,6 +216,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_conversations_tenant_id_platform_started_at_id'), ['tenant_id', 'platform', 'started_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_tenant_id_started_at_id'), ['tenant_id', 'started_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_tenant_id_status_started_at_id'), ['tenant_id', 'status', 'started_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conversations_tenant_id_used_for_started_at_id'), ['tenant_id', 'used_for', 'started_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conversations_tenant_id_direction_started_at_id'), ['tenant_id', 'direction', 'started_at', 'id'], unique=False)
 
     op.create_table('artifacts',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -237,14 +239,19 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('analysis', sa.Text(), nullable=False),
-    sa.Column('sentiment', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('messages', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('function_calls', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('flow_path', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('coaching', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('sentiment', sa.JSON(), nullable=False),
+    sa.Column('messages', sa.JSON(), nullable=False),
+    sa.Column('function_calls', sa.JSON(), nullable=False),
+    sa.Column('flow_path', sa.JSON(), nullable=False),
+    sa.Column('coaching', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['conversation_pk'], ['conversations.pk'], name=op.f('fk_conversation_details_conversation_pk_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('conversation_pk', name=op.f('pk_conversation_details'))
+    )
+    op.create_table('conversation_search',
+    sa.Column('conversation_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_pk'], ['conversations.pk'], name=op.f('fk_conversation_search_conversation_pk_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('conversation_pk', name=op.f('pk_conversation_search'))
     )
     op.create_table('conversation_functions',
     sa.Column('conversation_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -295,6 +302,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_conversation_functions_name_conversation_pk'))
 
     op.drop_table('conversation_functions')
+    op.drop_table('conversation_search')
     op.drop_table('conversation_details')
     with op.batch_alter_table('artifacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_artifacts_conversation_pk'))
@@ -307,6 +315,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_last_message_at_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_flow_name_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_flow_id_started_at_id'))
+        batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_used_for_started_at_id'))
+        batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_direction_started_at_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_flagged_started_at_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_duration_seconds_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id_contact_id_started_at'))
@@ -362,29 +372,29 @@ def _search_structures() -> None:
         )
         # search_text holds normalised words already: take them verbatim as lexemes.
         op.execute(
-            "ALTER TABLE conversation_details ADD COLUMN search_tsv tsvector "
+            "ALTER TABLE conversation_search ADD COLUMN search_tsv tsvector "
             "GENERATED ALWAYS AS (array_to_tsvector(string_to_array(btrim(search_text), ' '))) STORED"
         )
         op.execute(
-            "CREATE INDEX ix_conversation_details_search_tsv ON conversation_details USING gin (search_tsv)"
+            "CREATE INDEX ix_conversation_search_search_tsv ON conversation_search USING gin (search_tsv)"
         )
     else:
         op.execute(
             "CREATE VIRTUAL TABLE conversation_fts USING fts5(search_text, "
-            "content='conversation_details', content_rowid='conversation_pk', "
+            "content='conversation_search', content_rowid='conversation_pk', "
             "tokenize='unicode61 remove_diacritics 2')"
         )
         op.execute(
-            "CREATE TRIGGER conversation_fts_insert AFTER INSERT ON conversation_details BEGIN "
+            "CREATE TRIGGER conversation_fts_insert AFTER INSERT ON conversation_search BEGIN "
             "INSERT INTO conversation_fts(rowid, search_text) VALUES (new.conversation_pk, new.search_text); END"
         )
         op.execute(
-            "CREATE TRIGGER conversation_fts_delete AFTER DELETE ON conversation_details BEGIN "
+            "CREATE TRIGGER conversation_fts_delete AFTER DELETE ON conversation_search BEGIN "
             "INSERT INTO conversation_fts(conversation_fts, rowid, search_text) "
             "VALUES ('delete', old.conversation_pk, old.search_text); END"
         )
         op.execute(
-            "CREATE TRIGGER conversation_fts_update AFTER UPDATE OF search_text ON conversation_details BEGIN "
+            "CREATE TRIGGER conversation_fts_update AFTER UPDATE OF search_text ON conversation_search BEGIN "
             "INSERT INTO conversation_fts(conversation_fts, rowid, search_text) "
             "VALUES ('delete', old.conversation_pk, old.search_text); "
             "INSERT INTO conversation_fts(rowid, search_text) VALUES (new.conversation_pk, new.search_text); END"
@@ -394,7 +404,7 @@ def _search_structures() -> None:
 def _drop_search_structures() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_conversations_contact_trgm")
-        op.execute("ALTER TABLE conversation_details DROP COLUMN IF EXISTS search_tsv")
+        op.execute("ALTER TABLE conversation_search DROP COLUMN IF EXISTS search_tsv")
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS conversation_fts_{trigger}")

@@ -30,6 +30,7 @@ of `conversation.started`, `conversation.updated`, `conversation.message`,
 `conversation.ended`, `conversation.deleted`; `data.conversation` is the
 conversation summary after the change and `data.message` the new message.
 Close codes: 4401 unauthenticated, 4403 wrong tenant, 4422 invalid cursor,
+4410 cursor older than the event retention (7 days; resync through `changes`),
 4408 the client read too slowly (reconnect with its cursor).
 
 **Counts.** `total` is exact up to 10,000 matches; above that it is the

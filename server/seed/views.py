@@ -14,7 +14,7 @@ DATE_DESC = {"column": "date", "descending": True}
 
 
 def builtin_views(tenant_id: str, now: datetime) -> list[View]:
-    specs = (
+    specs: tuple[tuple[str, str, dict[str, str]], ...] = (
         ("all", "All Conversations", {}),
         ("production", "Production Calls", {"used_for": "production"}),
         ("test", "Test Calls", {"used_for": "test"}),

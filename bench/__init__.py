@@ -1,0 +1,1 @@
+"""Benchmarks of the reference platform on PostgreSQL (run: python -m bench --help)."""

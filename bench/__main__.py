@@ -1,0 +1,132 @@
+"""Benchmarks of the reference platform on PostgreSQL.
+
+Run from the repository root, with the server's virtualenv:
+
+    python -m bench [NAME ...] [--scale quick|full] [--pg URL] [--reseed] [--keep]
+
+    NAME     seed, search, events (default: all three, in that order)
+    --scale  quick: 10,000 conversations, about a minute in all on an idle 2-core
+             machine (a smoke test: its figures are indicative only);
+             full: 1,000,000 conversations (the scale the goals are set for;
+             roughly an hour on 2 cores, most of it seeding)
+    --pg     any database URL on the PostgreSQL server to use; the role must be
+             allowed to create databases (default: $CONVODESK_BENCH_PG, else
+             postgresql://convodesk:convodesk@127.0.0.1:5432/postgres)
+    --reseed seed the shared databases again even if a marked one is present
+    --keep   keep the per-bench scratch databases (bench_events) after the run
+
+Output: each figure is ONE JSON line on stdout, e.g.
+
+    {"bench": "search.first_page.status", "value": 12.3, "unit": "ms", "bound": 8.1,
+     "ratio": 1.52, "goal": "<= 50 ms p99 and <= 2x bound", "scale": 1000000, "ok": true}
+
+`bound` is a floor measured in the same run (raw COPY, the same SQL through
+psycopg, a bare NOTIFY -> LISTEN); `ratio` is value / bound (for a rate,
+bound / value: how many times slower than the floor); `ok` says whether the
+goal holds at this scale (a figure without samples has value null and ok
+false). Progress and per-figure detail go to stderr only, so
+`python -m bench > figures.jsonl` collects the figures. Benchmarks report; they
+do not assert.
+
+Figures:
+
+    seed.pg, seed.pg.rate         `python -m server seed` end to end (s, conversations/s);
+                                  bound: raw COPY FROM of the same rows into unindexed tables
+    search.first_page.<case>      p99 (ms) of the first page (limit 100, date desc) for each
+                                  built-in view (view.all, view.production, view.test) and each
+                                  filter field alone; bound: the server's own SQL via psycopg.
+                                  quick: 25 requests per case, full: 100 (fewer if a case has
+                                  taken 4 s / 90 s and has 10), after a warm-up
+    search.deep_page[.<case>]     p99 (ms) of pages ~46-50 reached by next_cursor;
+                                  bound: the first page p99 of the same case
+    events.latency                p99 (ms) from a writer's commit to receipt on 20 WebSockets
+                                  (platform with 2 workers), 500 live calls updated by
+                                  store.conversations.append_message at 2/s each (1,000/s
+                                  offered), at whatever rate that writer reaches;
+                                  bound: p99 of a bare PostgreSQL NOTIFY -> LISTEN at 1,000/s
+    events.rate                   updates/s the append_message writer committed; bound: the
+                                  offered 1,000/s (ratio: offered / reached)
+    events.fanout                 as events.latency, with a lean writer committing the same
+                                  event rows through psycopg at the full offered 1,000/s: the
+                                  relay and WebSocket fan-out at rate; same bound
+
+Also: `python -m bench.explain [CASE ...] [--db URL]` prints EXPLAIN (ANALYZE, BUFFERS)
+of the SQL the server runs for each search case (--cursor-pages N: for page N+1).
+
+Databases (all on the --pg server):
+
+    convodesk_bench_<scale>       seeded once (seed 1, 12 audio clips) and marked with a
+                                  COMMENT holding {"convodesk_bench": 1, ...}; reused by search
+                                  while marked and less than two days old (relative filters such
+                                  as date_within P7D drift as seeded data ages). The seed bench
+                                  seeds into a fresh bench_seed and then hands it over under
+                                  this name, so `python -m bench` seeds only once.
+    convodesk_bench_events_base   a small seeded platform that bench_events is cloned from.
+    bench_events                  the events bench's own copy (dropped after the run).
+
+Every platform process a bench starts is stopped when it ends, also on errors;
+their logs stay in the run directory printed at the start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+
+from bench.common import DEFAULT_PG, ROOT, SCALES, Context, log
+
+BENCHES = ("seed", "search", "events")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benches to run: {', '.join(BENCHES)}")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="quick")
+    parser.add_argument("--pg", default=os.environ.get("CONVODESK_BENCH_PG", DEFAULT_PG))
+    parser.add_argument("--reseed", action="store_true", help="seed the shared databases again")
+    parser.add_argument("--keep", action="store_true", help="keep scratch databases")
+    args = parser.parse_args(argv)
+    names = args.names or list(BENCHES)
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        parser.error(f"unknown bench(es): {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    ctx = Context(pg=args.pg, scale=SCALES[args.scale], reseed=args.reseed, keep=args.keep)
+    log(f"scale {ctx.scale.name} ({ctx.scale.conversations:,} conversations); logs in {ctx.run_dir}")
+    started = time.perf_counter()
+    failed = []
+    for name in names:
+        bench_started = time.perf_counter()
+        try:
+            if name == "seed":
+                from bench import seed_bench
+
+                seed_bench.run(ctx)
+            elif name == "search":
+                from bench import search_bench
+
+                search_bench.run(ctx)
+            else:
+                from bench import events_bench
+
+                events_bench.run(ctx)
+        except KeyboardInterrupt:
+            raise
+        except Exception:
+            failed.append(name)
+            log(f"{name} failed:\n{traceback.format_exc()}")
+        log(f"{name}: {time.perf_counter() - bench_started:.1f} s")
+    outcome = f"; failed: {', '.join(failed)}" if failed else ""
+    log(f"done in {time.perf_counter() - started:.1f} s{outcome}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import datetime
 
@@ -20,14 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the schema")
-    migrate.add_argument("--db", default=None, help="SQLAlchemy URL (default: a SQLite file in the user data dir)")
+    migrate.add_argument(
+        "--db", default=None, help="SQLAlchemy URL (default: a SQLite file in the user data dir)"
+    )
 
     seed = commands.add_parser("seed", help="generate demo tenants, users and conversations")
     seed.add_argument("--db", default=None)
     seed.add_argument("--conversations", type=int, default=5000)
     seed.add_argument("--seed", type=int, default=1)
-    seed.add_argument("--now", type=datetime.fromisoformat, default=None, help="pin 'now' (ISO 8601, with offset)")
-    seed.add_argument("--audio-clips", type=int, default=12, help="size of the pool of synthesized recordings")
+    seed.add_argument(
+        "--now", type=datetime.fromisoformat, default=None, help="pin 'now' (ISO 8601, with offset)"
+    )
+    seed.add_argument(
+        "--audio-clips", type=int, default=12, help="size of the pool of synthesized recordings"
+    )
     seed.add_argument("--processes", type=int, default=2)
     seed.add_argument("--replace", action="store_true", help="wipe existing platform data first")
 
@@ -37,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--public-url", default=None, help="issuer URL (default: http://HOST:PORT)")
-    serve.add_argument("--simulate-live", type=int, default=0, metavar="N", help="keep about N AI voice calls live")
+    serve.add_argument(
+        "--simulate-live", type=int, default=0, metavar="N", help="keep about N AI voice calls live"
+    )
     serve.add_argument("--access-token-seconds", type=int, default=300)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document (docs/api/openapi.json)")
@@ -70,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         from server.seed.seeder import AlreadySeeded
         from server.seed.seeder import seed as run_seed
 
+        logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+        logging.getLogger("server.seed").setLevel(logging.INFO)
         if args.now is not None and args.now.tzinfo is None:
             parser.error("--now needs a UTC offset, e.g. 2026-11-25T12:00:00+00:00")
         try:
@@ -96,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         public_url=(args.public_url or f"http://{host}:{args.port}").rstrip("/"),
         access_token_seconds=args.access_token_seconds,
     )
-    return run_serve(settings, host=args.host, port=args.port, workers=args.workers, simulate=args.simulate_live)
+    return run_serve(
+        settings, host=args.host, port=args.port, workers=args.workers, simulate=args.simulate_live
+    )
 
 
 if __name__ == "__main__":

@@ -78,15 +78,21 @@ def _perform(
     note = NOTES.get(action)
     if note:
         text = note.format(name=principal.username, **detail)
-        store.append_message(session, conversation, _message(conversation.started_at, now, MessageRole.SYSTEM, text))
+        store.append_message(
+            session, conversation, _message(conversation.started_at, now, MessageRole.SYSTEM, text)
+        )
     if action == Action.COACH:
         _coach(session, conversation.pk, principal.username, detail["text"], now)
         store.append_message(
-            session, conversation, _message(conversation.started_at, now, MessageRole.COACHING, detail["text"])
+            session,
+            conversation,
+            _message(conversation.started_at, now, MessageRole.COACHING, detail["text"]),
         )
     if outcome.final_status is not None:
         # Post-call processing: the platform writes the summary as the call ends.
-        store.finish(session, conversation, outcome.final_status.value, summary=f"Call ended: {note_text(action)}.")
+        store.finish(
+            session, conversation, outcome.final_status.value, summary=f"Call ended: {note_text(action)}."
+        )
     elif not note and action != Action.COACH:
         store.touch(session, conversation, EventType.UPDATED)
     _audit(session, principal, action, conversation_id, "ok", detail)
@@ -111,7 +117,12 @@ def _coach(session: Session, pk: int, author: str, text: str, at: datetime) -> N
 
 
 def _audit(
-    session: Session, principal: Principal, action: Action, conversation_id: str, outcome: str, detail: dict[str, Any]
+    session: Session,
+    principal: Principal,
+    action: Action,
+    conversation_id: str,
+    outcome: str,
+    detail: dict[str, Any],
 ) -> None:
     # Coaching text is transcript content: the audit log records that it was sent, not what it said.
     safe = {k: v for k, v in detail.items() if k != "text"}
@@ -132,7 +143,9 @@ def _audit(
 
 
 def _simple(action: Action, summary: str) -> None:
-    def endpoint(conversation_id: ConversationId, principal: TenantPrincipal, session: DbSession) -> ActionResult:
+    def endpoint(
+        conversation_id: ConversationId, principal: TenantPrincipal, session: DbSession
+    ) -> ActionResult:
         return _perform(session, principal, conversation_id, action)
 
     endpoint.__name__ = f"action_{action.value}"
@@ -167,6 +180,7 @@ def transfer(
     summary="Send coaching to the AI agent (never shown to the customer)",
     responses={409: {"description": "The call is not in a state that allows this action."}},
 )
-def coach(conversation_id: ConversationId, body: CoachIn, principal: TenantPrincipal, session: DbSession) -> ActionResult:
+def coach(
+    conversation_id: ConversationId, body: CoachIn, principal: TenantPrincipal, session: DbSession
+) -> ActionResult:
     return _perform(session, principal, conversation_id, Action.COACH, text=body.text)
-

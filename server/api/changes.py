@@ -35,7 +35,9 @@ def _position(cursor: str | None) -> int:
 def changes(
     principal: TenantPrincipal,
     session: DbSession,
-    cursor: Annotated[str | None, Query(max_length=40, description="From the previous page; empty = from the start.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=40, description="From the previous page; empty = from the start.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> ChangesPage:
     after = _position(cursor)
@@ -55,7 +57,9 @@ def changes(
     merged = sorted(
         [Change(seq=c.change_seq, kind="upsert", conversation=summary_of(c)) for c in updated]
         + [
-            Change(seq=t.seq, kind="delete", deleted=TombstoneOut(id=t.conversation_id, deleted_at=t.deleted_at))
+            Change(
+                seq=t.seq, kind="delete", deleted=TombstoneOut(id=t.conversation_id, deleted_at=t.deleted_at)
+            )
             for t in deleted
         ],
         key=lambda change: change.seq,

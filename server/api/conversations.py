@@ -26,7 +26,9 @@ ConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def load(session: DbSession, tenant_id: str, conversation_id: str, *, lock: bool = False) -> Conversation:
-    query = select(Conversation).where(Conversation.id == conversation_id, Conversation.tenant_id == tenant_id)
+    query = select(Conversation).where(
+        Conversation.id == conversation_id, Conversation.tenant_id == tenant_id
+    )
     if lock:
         query = query.with_for_update()
     conversation = session.scalar(query)
@@ -44,7 +46,9 @@ def search(body: SearchRequest, principal: TenantPrincipal, session: DbSession) 
 
 
 @router.get("/conversations/{conversation_id}", summary="The full record of one conversation")
-def get_conversation(conversation_id: ConversationId, principal: TenantPrincipal, session: DbSession) -> DetailOut:
+def get_conversation(
+    conversation_id: ConversationId, principal: TenantPrincipal, session: DbSession
+) -> DetailOut:
     conversation = load(session, principal.tenant_id, conversation_id)
     detail = session.get_one(ConversationDetail, conversation.pk)
     artifacts = session.scalars(select(Artifact).where(Artifact.conversation_pk == conversation.pk)).all()

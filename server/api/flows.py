@@ -27,7 +27,9 @@ def list_flows(principal: TenantPrincipal, session: DbSession) -> list[FlowSumma
 
 @router.get("/flows/{flow_id}", summary="One flow's graph")
 def get_flow(
-    flow_id: Annotated[str, Path(min_length=1, max_length=100)], principal: TenantPrincipal, session: DbSession
+    flow_id: Annotated[str, Path(min_length=1, max_length=100)],
+    principal: TenantPrincipal,
+    session: DbSession,
 ) -> FlowOut:
     flow = session.get(Flow, flow_id)
     if flow is None or flow.tenant_id != principal.tenant_id:

@@ -83,7 +83,9 @@ class EventRelay:
 
     def _read_after(self, seq: int) -> list[Event]:
         with self.db.session() as session:
-            return list(session.scalars(select(Event).where(Event.seq > seq).order_by(Event.seq).limit(BATCH)))
+            return list(
+                session.scalars(select(Event).where(Event.seq > seq).order_by(Event.seq).limit(BATCH))
+            )
 
     async def _run(self) -> None:
         while True:

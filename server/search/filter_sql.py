@@ -97,9 +97,11 @@ def _content(query: ContentQuery, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         # Words are letters and digits only, so quoting them as lexemes is safe.
         tsquery = " & ".join(f"'{w}'" for w in query.all_words)
-        tests.append(text("conversation_search.search_tsv @@ CAST(:tsq AS tsquery)").bindparams(
-            bindparam("tsq", tsquery)
-        ))
+        tests.append(
+            text("conversation_search.search_tsv @@ CAST(:tsq AS tsquery)").bindparams(
+                bindparam("tsq", tsquery)
+            )
+        )
     else:
         fts = " AND ".join(f'"{w}"' for w in query.all_words)
         tests.append(
@@ -111,4 +113,3 @@ def _content(query: ContentQuery, dialect: str) -> ColumnElement[bool]:
     for phrase in query.phrases:
         tests.append(d.search_text.like(f"% {like_escape(' '.join(phrase))} %", escape="\\"))
     return exists().where(d.conversation_pk == Conversation.pk, *tests)
-

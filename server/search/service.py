@@ -87,8 +87,10 @@ def count(session: Session, where: list[ColumnElement[bool]], dialect: str) -> t
         return exact, False
     if dialect != "postgresql":
         return session.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0, False
-    compiled = select(Conversation.pk).where(*where).compile(
-        session.get_bind(), compile_kwargs={"render_postcompile": True}
+    compiled = (
+        select(Conversation.pk)
+        .where(*where)
+        .compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
     )
     plan = (
         session.connection()
@@ -99,4 +101,3 @@ def count(session: Session, where: list[ColumnElement[bool]], dialect: str) -> t
         plan = json.loads(plan)
     estimate = int(plan[0]["Plan"]["Plan Rows"])
     return max(estimate, EXACT_COUNT_LIMIT + 1), True
-

@@ -18,15 +18,19 @@ _QUOTED = re.compile(r'"([^"]*)"')
 
 
 def words(text: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return [w for w in _WORD.findall(stripped.casefold()) if len(w) <= MAX_WORD]
+    if text.isascii():  # the common case: nothing to decompose, fold or strip
+        found = _WORD.findall(text.lower())
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        found = _WORD.findall(stripped.casefold())
+    return [w for w in found if len(w) <= MAX_WORD]
 
 
 def search_text(texts: list[str]) -> str:
     """The indexed form of a transcript: its words, space-separated, with a
     space at each end so that a phrase is a plain substring (' a b ')."""
-    tokens = [w for text in texts for w in words(text)]
+    tokens = words("\n".join(texts))  # one pass; the newline separates words anyway
     return f" {' '.join(tokens)} " if tokens else ""
 
 

@@ -7,9 +7,11 @@ same seed always gives the same database.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import random
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ from server.seed.media import VoiceClip, make_artifact_blobs, make_voice_clips
 from server.seed.records import BlobRecord, FlowRecord
 from server.seed.views import builtin_views
 from server.store.rows import rows_for
+
+log = logging.getLogger(__name__)
 
 TENANTS = (("acme", "Acme Corp", 0.8), ("globex", "Globex", 0.2))
 CHUNK = 2000
@@ -129,10 +133,12 @@ def seed(
         _prepare(db, replace)
         now = now or datetime.now(UTC).replace(second=0, microsecond=0)
         rng = random.Random(seed_value)
+        started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="convodesk-seed-") as workdir:
             clips = make_voice_clips(audio_clips, random.Random(rng.random()), Path(workdir))
         artifacts = make_artifact_blobs(random.Random(rng.random()))
         _write_shared(db, clips, artifacts)
+        log.info("recordings and artifact files made in %.1f s", time.perf_counter() - started)
 
         flows = {
             tenant_id: make_flows(tenant_id, random.Random(f"{seed_value}:{tenant_id}:flows"))
@@ -160,6 +166,7 @@ def seed(
                         progress(done, conversations)
                 _write_contacts(writer, tenant_id, contacts)
                 first_pk += count
+            log.info("conversations generated and loaded in %.1f s", time.perf_counter() - started)
         _finish(db, first_pk - 1)
     finally:
         db.dispose()
@@ -171,7 +178,9 @@ def _share(total: int, share: float, last: bool) -> int:
     return total - others if last else round(total * share)
 
 
-def _generate(plan: Plan, processes: int, as_copy: bool) -> Iterator[tuple[dict[str, Any], Counter[str], int]]:
+def _generate(
+    plan: Plan, processes: int, as_copy: bool
+) -> Iterator[tuple[dict[str, Any], Counter[str], int]]:
     bounds = [(s, min(s + CHUNK, plan.count), as_copy) for s in range(0, plan.count, CHUNK)]
     if processes <= 1 or plan.count <= CHUNK:
         _init_worker(plan)
@@ -194,12 +203,15 @@ def _write_contact_ids(db: Database, tenant_id: str, ids: set[str]) -> None:
     if ids:
         with db.session() as session:
             session.execute(
-                insert(Contact), [{"id": i, "tenant_id": tenant_id, "conversation_count": 0} for i in sorted(ids)]
+                insert(Contact),
+                [{"id": i, "tenant_id": tenant_id, "conversation_count": 0} for i in sorted(ids)],
             )
 
 
 def _write_contacts(writer: BulkWriter, tenant_id: str, contacts: Counter[str]) -> None:
-    rows = [{"id": cid, "tenant_id": tenant_id, "conversation_count": n} for cid, n in sorted(contacts.items())]
+    rows = [
+        {"id": cid, "tenant_id": tenant_id, "conversation_count": n} for cid, n in sorted(contacts.items())
+    ]
     if writer.postgres:
         writer.write_copy("contacts", _columns("contacts"), copy_text(rows, _columns("contacts")))
         return
@@ -225,13 +237,19 @@ def _prepare(db: Database, replace: bool) -> None:
 
 
 def _write_shared(db: Database, clips: list[VoiceClip], artifacts: dict[str, list[BlobRecord]]) -> None:
-    blobs = {c.blob.sha256: c.blob for c in clips} | {b.sha256: b for pool in artifacts.values() for b in pool}
+    blobs = {c.blob.sha256: c.blob for c in clips} | {
+        b.sha256: b for pool in artifacts.values() for b in pool
+    }
     with db.session() as session:
         for blob in blobs.values():
-            session.add(Blob(sha256=blob.sha256, media_type=blob.media_type, size=len(blob.data), data=blob.data))
+            session.add(
+                Blob(sha256=blob.sha256, media_type=blob.media_type, size=len(blob.data), data=blob.data)
+            )
 
 
-def _write_tenant(session: Session, tenant_id: str, name: str, flows: list[FlowRecord], now: datetime) -> None:
+def _write_tenant(
+    session: Session, tenant_id: str, name: str, flows: list[FlowRecord], now: datetime
+) -> None:
     session.add(Tenant(id=tenant_id, name=name, default_view_id=f"{tenant_id}-all"))
     session.flush()
     session.add_all(

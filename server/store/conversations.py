@@ -50,7 +50,9 @@ def create(session: Session, record: ConversationRecord) -> Conversation:
         if items:
             session.execute(insert(table), [{**item, "conversation_pk": pk} for item in items])
     conversation = session.get_one(Conversation, pk)
-    events.record(session, record.tenant_id, EventType.STARTED, record.id, _summary_event(conversation), seq=seq)
+    events.record(
+        session, record.tenant_id, EventType.STARTED, record.id, _summary_event(conversation), seq=seq
+    )
     return conversation
 
 

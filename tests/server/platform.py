@@ -49,8 +49,16 @@ class Platform:
     def start(self, log_dir: Path) -> Platform:
         self.log_path = log_dir / f"platform-{self.port}.log"
         command = [
-            sys.executable, "-m", "server", "serve", "--db", self.db_url,
-            "--port", str(self.port), "--workers", str(self.workers),
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--db",
+            self.db_url,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
         ]
         if self.simulate:
             command += ["--simulate-live", str(self.simulate)]
@@ -89,9 +97,20 @@ class Platform:
 def seed(db_url: str, conversations: int, *, seed_value: int = 7, audio_clips: int = 2) -> None:
     subprocess.run(
         [
-            sys.executable, "-m", "server", "seed", "--db", db_url,
-            "--conversations", str(conversations), "--seed", str(seed_value),
-            "--audio-clips", str(audio_clips), "--now", "2026-11-20T12:00:00+00:00",
+            sys.executable,
+            "-m",
+            "server",
+            "seed",
+            "--db",
+            db_url,
+            "--conversations",
+            str(conversations),
+            "--seed",
+            str(seed_value),
+            "--audio-clips",
+            str(audio_clips),
+            "--now",
+            "2026-11-20T12:00:00+00:00",
         ],
         cwd=ROOT,
         check=True,
@@ -119,7 +138,9 @@ def authorization_code(base_url: str, username: str, password: str, challenge: s
     with httpx.Client(base_url=base_url, timeout=10) as http:
         page = http.get("/oauth/authorize", params=params)
         page.raise_for_status()
-        fields = {unescape(n): unescape(v) for n, v in re.findall(r'name="([^"]+)"\s+value="([^"]*)"', page.text)}
+        fields = {
+            unescape(n): unescape(v) for n, v in re.findall(r'name="([^"]+)"\s+value="([^"]*)"', page.text)
+        }
         fields.update(username=username, password=password)
         answer = http.post("/oauth/authorize", data=fields)
         assert answer.status_code in (302, 303), answer.text[:500]

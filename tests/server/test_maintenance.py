@@ -55,9 +55,11 @@ def test_a_cursor_older_than_retention_is_refused(tmp_path: Path) -> None:
         token = tenant_token(platform.url, sign_in(platform.url, "supervisor")["access_token"], "acme")
         ws_url = platform.url.replace("http", "ws") + "/api/v1/acme/events"
         headers = {"Authorization": f"Bearer {token}"}
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            with connect(f"{ws_url}?cursor={old - 1}", additional_headers=headers) as ws:
-                ws.recv(timeout=5)
+        with (
+            pytest.raises(websockets.ConnectionClosed) as closed,
+            connect(f"{ws_url}?cursor={old - 1}", additional_headers=headers) as ws,
+        ):
+            ws.recv(timeout=5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
         # From the horizon on, resuming works and replays what is kept.
         with connect(f"{ws_url}?cursor={old}", additional_headers=headers) as ws:

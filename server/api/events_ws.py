@@ -17,6 +17,7 @@ from server.auth.dependencies import AuthError, principal_from_token
 from server.db.engine import Database
 from server.db.models import Event
 from server.events.relay import EventRelay, event_json
+from server.maintenance import pruned_through
 
 router = APIRouter(tags=["events"])
 
@@ -24,6 +25,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_CURSOR = 4422
 CLOSE_TOO_SLOW = 4408
+CLOSE_CURSOR_EXPIRED = 4410
 REPLAY_BATCH = 1000
 
 
@@ -41,6 +43,11 @@ def _replay(db: Database, tenant_id: str, after: int, upto: int) -> list[dict[st
 def _head(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.max(Event.seq))) or 0)
+
+
+def _expired(db: Database, cursor: int) -> bool:
+    with db.session() as session:
+        return cursor < pruned_through(session)
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
@@ -70,11 +77,16 @@ async def events(
     if cursor is not None and not cursor.isdigit():
         await _refuse(websocket, CLOSE_BAD_CURSOR, "invalid cursor")
         return
-    await websocket.accept()
+    if cursor is not None and await asyncio.to_thread(_expired, db, int(cursor)):
+        await _refuse(websocket, CLOSE_CURSOR_EXPIRED, "cursor too old; resync through changes")
+        return
     subscriber = relay.subscribe(principal.tenant_id)
     try:
-        sent = int(cursor) if cursor is not None else await asyncio.to_thread(_head, db)
+        # Fix the starting point before the handshake completes: whatever the client
+        # does once it sees the socket open has a larger seq, so it is delivered.
         head = await asyncio.to_thread(_head, db)
+        sent = int(cursor) if cursor is not None else head
+        await websocket.accept()
         while sent < head:  # replay what the client missed, in batches
             batch = await asyncio.to_thread(_replay, db, principal.tenant_id, sent, head)
             if not batch:

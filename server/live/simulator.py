@@ -30,7 +30,12 @@ from server.store import conversations as store
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.25
 SCRIPTS_PER_TENANT = 60
-ENDINGS = ((Status.COMPLETED, 0.8), (Status.ABANDONED, 0.08), (Status.FAILED, 0.04), (Status.HUMAN_HANDOFF, 0.08))
+ENDINGS = (
+    (Status.COMPLETED, 0.8),
+    (Status.ABANDONED, 0.08),
+    (Status.FAILED, 0.04),
+    (Status.HUMAN_HANDOFF, 0.08),
+)
 
 
 @dataclass
@@ -80,8 +85,7 @@ class Simulator:
             self._load_scripts(db)
             while not self._stop.wait(TICK_SECONDS):
                 try:
-                    with db.session() as session:
-                        self._tick(session)
+                    self._tick(db)
                 except Exception:
                     log.exception("simulator tick failed; retrying")
                     time.sleep(1.0)
@@ -97,31 +101,41 @@ class Simulator:
                     .where(
                         Conversation.tenant_id == tenant_id,
                         Conversation.platform == Platform.VOICE,
-                        Conversation.status == Status.COMPLETED,
+                        Conversation.status != Status.IN_PROGRESS,
                         Conversation.message_count >= 4,
                         Conversation.flow_id.is_not(None),
                     )
-                    .order_by(func.random())
+                    # Completed calls make the best scripts, but a tenant may have none (with
+                    # one recording whose script hands off, every call that talked did):
+                    # any finished call that talked will do, as the simulator picks the ending.
+                    .order_by((Conversation.status == Status.COMPLETED).desc(), func.random())
                     .limit(SCRIPTS_PER_TENANT)
                 ).all()
                 self._scripts[tenant_id] = [
-                    Script(tenant_id, c, list(d.messages), list(d.function_calls), list(d.flow_path)) for c, d in rows
+                    Script(tenant_id, c, list(d.messages), list(d.function_calls), list(d.flow_path))
+                    for c, d in rows
                 ]
         log.info("simulator ready", extra={"scripts": {t: len(s) for t, s in self._scripts.items()}})
 
-    def _tick(self, session: Session) -> None:
+    def _tick(self, db: Database) -> None:
         now = time.monotonic()
-        self._start_calls(session, now)
+        with db.session() as session:
+            self._start_calls(session, now)
         for call in list(self._calls.values()):
-            conversation = session.scalar(
-                select(Conversation).where(Conversation.id == call.conversation_id).with_for_update()
-            )
-            if conversation is None or conversation.live_state in (LiveState.ENDED, LiveState.HUMAN):
-                self._calls.pop(call.conversation_id)  # deleted, ended or transferred by a supervisor
-                continue
-            self._advance(session, conversation, call, now)
-            if call.done:
-                self._calls.pop(call.conversation_id)
+            # One transaction per call, taking its locks in the API's order (the call's
+            # row, its details, then the sequence counter). A tick-wide transaction held
+            # the counter while it waited for the next call's row, and deadlocked with a
+            # supervisor action on that call (PostgreSQL then aborted one of the two).
+            with db.session() as session:
+                conversation = session.scalar(
+                    select(Conversation).where(Conversation.id == call.conversation_id).with_for_update()
+                )
+                if conversation is None or conversation.live_state in (LiveState.ENDED, LiveState.HUMAN):
+                    self._calls.pop(call.conversation_id)  # deleted, ended or transferred by a supervisor
+                    continue
+                self._advance(session, conversation, call, now)
+                if call.done:
+                    self._calls.pop(call.conversation_id)
 
     def _start_calls(self, session: Session, now: float) -> None:
         tenants = [t for t, scripts in self._scripts.items() if scripts]
@@ -178,7 +192,9 @@ class Simulator:
         if conversation.live_state == LiveState.QUEUED:
             call.queued_since = call.queued_since or now
             if now - call.queued_since > 8:  # a human agent picks up, talks, and wraps up
-                store.finish(session, conversation, Status.HUMAN_HANDOFF.value, summary="Handled by a human agent.")
+                store.finish(
+                    session, conversation, Status.HUMAN_HANDOFF.value, summary="Handled by a human agent."
+                )
                 call.done = True
             return
         if conversation.supervisor_mode == SupervisorMode.TAKEN_OVER:
@@ -189,7 +205,10 @@ class Simulator:
             call.paused_at = None
         elapsed_ms = (now - call.started - call.paused_for) * 1000
         script = call.script
-        while call.next_message < len(script.messages) and script.messages[call.next_message]["offset_ms"] <= elapsed_ms:
+        while (
+            call.next_message < len(script.messages)
+            and script.messages[call.next_message]["offset_ms"] <= elapsed_ms
+        ):
             index = call.next_message
             spoken = script.messages[index]
             store.append_message(
@@ -224,5 +243,3 @@ class Simulator:
         summary = template.summary if template else "The AI agent completed the call."
         store.finish(session, conversation, call.ending.value, summary=summary)
         call.done = True
-
-

@@ -39,6 +39,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, simulate: i
             workers=workers,
             log_config=logs.LOG_CONFIG,
             ws="websockets",
+            # Events are small JSON objects sent to many subscribers: compressing each
+            # one for each subscriber costs more CPU than the bytes it saves on a LAN.
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=5,
         )
     finally:

@@ -8,7 +8,8 @@ live events follow, each exactly once and in order.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+import re
+from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from server.auth.dependencies import AuthError, principal_from_token
 from server.db.engine import Database
 from server.db.models import Event
-from server.events.relay import EventRelay, event_json
+from server.events.relay import EventRelay, Outgoing, Subscriber, outgoing
 from server.maintenance import pruned_through
 
 router = APIRouter(tags=["events"])
@@ -27,9 +28,10 @@ CLOSE_BAD_CURSOR = 4422
 CLOSE_TOO_SLOW = 4408
 CLOSE_CURSOR_EXPIRED = 4410
 REPLAY_BATCH = 1000
+_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII digits only
 
 
-def _replay(db: Database, tenant_id: str, after: int, upto: int) -> list[dict[str, Any]]:
+def _replay(db: Database, tenant_id: str, after: int, upto: int) -> list[Outgoing]:
     with db.session() as session:
         rows = session.scalars(
             select(Event)
@@ -37,7 +39,7 @@ def _replay(db: Database, tenant_id: str, after: int, upto: int) -> list[dict[st
             .order_by(Event.seq)
             .limit(REPLAY_BATCH)
         )
-        return [event_json(e) for e in rows]
+        return [outgoing(e) for e in rows]
 
 
 def _head(db: Database) -> int:
@@ -74,7 +76,7 @@ async def events(
     except AuthError as exc:
         await _refuse(websocket, CLOSE_FORBIDDEN if exc.status == 403 else CLOSE_UNAUTHORIZED, exc.reason)
         return
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not _CURSOR.fullmatch(cursor):
         await _refuse(websocket, CLOSE_BAD_CURSOR, "invalid cursor")
         return
     if cursor is not None and await asyncio.to_thread(_expired, db, int(cursor)):
@@ -87,24 +89,46 @@ async def events(
         head = await asyncio.to_thread(_head, db)
         sent = int(cursor) if cursor is not None else head
         await websocket.accept()
-        while sent < head:  # replay what the client missed, in batches
-            batch = await asyncio.to_thread(_replay, db, principal.tenant_id, sent, head)
-            if not batch:
-                break
-            for message in batch:
-                await websocket.send_json(message)
-            sent = batch[-1]["seq"]
-        sent = max(sent, head)
-        while True:
-            if subscriber.overflowed:
-                await websocket.close(code=CLOSE_TOO_SLOW, reason="too slow; reconnect with your cursor")
-                return
-            message = await subscriber.queue.get()
-            if message["seq"] <= sent:
-                continue  # already replayed
-            await websocket.send_json(message)
-            sent = message["seq"]
-    except WebSocketDisconnect:
-        pass
+        sender = asyncio.create_task(_send(websocket, db, subscriber, principal.tenant_id, sent, head))
+        # The client never speaks; reading is how a hang-up is noticed while no events flow.
+        listener = asyncio.create_task(_until_disconnected(websocket))
+        done, pending = await asyncio.wait({sender, listener}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if (
+                not task.cancelled()
+                and task.exception()
+                and not isinstance(task.exception(), WebSocketDisconnect)
+            ):
+                raise task.exception()  # type: ignore[misc]
     finally:
         relay.unsubscribe(subscriber)
+
+
+async def _until_disconnected(websocket: WebSocket) -> None:
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def _send(
+    websocket: WebSocket, db: Database, subscriber: Subscriber, tenant_id: str, sent: int, head: int
+) -> None:
+    while sent < head:  # replay what the client missed, in batches
+        batch = await asyncio.to_thread(_replay, db, tenant_id, sent, head)
+        if not batch:
+            break
+        for message in batch:
+            await websocket.send_text(message.text)
+        sent = batch[-1].seq
+    sent = max(sent, head)
+    while True:
+        if subscriber.overflowed:
+            await websocket.close(code=CLOSE_TOO_SLOW, reason="too slow; reconnect with your cursor")
+            return
+        message = await subscriber.queue.get()
+        if message.seq <= sent:
+            continue  # already replayed
+        await websocket.send_text(message.text)
+        sent = message.seq

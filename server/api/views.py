@@ -77,14 +77,15 @@ def list_views(principal: TenantPrincipal, session: DbSession) -> list[ViewOut]:
 
 @router.post("/views", status_code=201, summary="Save a view")
 def create_view(body: ViewIn, principal: TenantPrincipal, session: DbSession) -> ViewOut:
-    if body.scope == ViewScope.ORG and not principal.can_act:
+    scope = body.scope or ViewScope.PERSONAL
+    if scope == ViewScope.ORG and not principal.can_act:
         raise forbidden("read-only users cannot save org-wide views")
     now = datetime.now(UTC)
     view = View(
         id=f"view_{secrets.token_hex(8)}",
         tenant_id=principal.tenant_id,
-        scope=body.scope.value,
-        owner_user_id=principal.user_id if body.scope == ViewScope.PERSONAL else None,
+        scope=scope.value,
+        owner_user_id=principal.user_id if scope == ViewScope.PERSONAL else None,
         name=body.name,
         filter=body.filter.model_dump(mode="json", exclude_none=True),
         sort=body.sort.model_dump(mode="json"),
@@ -115,7 +116,7 @@ def get_view(view_id: ViewId, principal: TenantPrincipal, session: DbSession) ->
 @router.put("/views/{view_id}", summary="Replace a view")
 def update_view(view_id: ViewId, body: ViewIn, principal: TenantPrincipal, session: DbSession) -> ViewOut:
     view = _editable(session, principal, view_id)
-    if body.scope != view.scope:
+    if body.scope is not None and body.scope != view.scope:
         if body.scope == ViewScope.ORG and not principal.can_act:
             raise forbidden("read-only users cannot save org-wide views")
         view.owner_user_id = principal.user_id if body.scope == ViewScope.PERSONAL else None

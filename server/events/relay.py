@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +27,18 @@ BATCH = 2000
 QUEUE_LIMIT = 20_000
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An event as sent: encoded once, whatever the number of subscribers."""
+
+    seq: int
+    text: str
+
+
 @dataclass(eq=False)
 class Subscriber:
     tenant_id: str
-    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     overflowed: bool = False
 
 
@@ -42,6 +51,10 @@ def event_json(event: Event) -> dict[str, Any]:
         "at": event.at.isoformat(),
         "data": event.data,
     }
+
+
+def outgoing(event: Event) -> Outgoing:
+    return Outgoing(event.seq, json.dumps(event_json(event), ensure_ascii=False, separators=(",", ":")))
 
 
 class EventRelay:
@@ -105,7 +118,7 @@ class EventRelay:
     def _dispatch(self, batch: list[Event]) -> None:
         for event in batch:
             self._last_seq = event.seq
-            message = event_json(event)
+            message = outgoing(event)
             for subscriber in list(self._subscribers):
                 if subscriber.tenant_id != event.tenant_id or subscriber.overflowed:
                     continue

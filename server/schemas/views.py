@@ -38,7 +38,9 @@ class ViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    scope: Literal[ViewScope.ORG, ViewScope.PERSONAL] = ViewScope.PERSONAL
+    scope: Literal[ViewScope.ORG, ViewScope.PERSONAL] | None = Field(
+        default=None, description="New views default to personal; an update without it keeps the scope."
+    )
     filter: Filter = Filter()
     sort: Sort = Sort()
     columns: Annotated[list[Column], Field(min_length=1, max_length=len(COLUMNS))] = list(COLUMNS)

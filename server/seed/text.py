@@ -806,7 +806,7 @@ def _create_payment_plan(ctx: dict[str, str], roll: float) -> FunctionIO:
 
 
 # Dispatch table: one dict lookup instead of a chain of comparisons per call.
-_FUNCTIONS: dict[str, Callable[[dict[str, str], float], FunctionIO]] = {
+FUNCTIONS: dict[str, Callable[[dict[str, str], float], FunctionIO]] = {
     "verify_identity": _verify_identity,
     "lookup_account": _lookup_account,
     "check_order_status": _check_order_status,
@@ -832,7 +832,7 @@ def function_io(name: str, ctx: dict[str, str], roll: float) -> FunctionIO:
     `roll` in [0, 1) picks between a few plausible outcomes, so the generator
     spends a single random number per call.
     """
-    fn = _FUNCTIONS.get(name)
+    fn = FUNCTIONS.get(name)
     return fn(ctx, roll) if fn else ({}, {"ok": True}, None)
 
 

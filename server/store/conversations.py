@@ -21,7 +21,7 @@ from server.db.models import (
     ConversationTag,
     Tombstone,
 )
-from server.domain import EventType, LiveState
+from server.domain import EventType, LiveState, MessageRole
 from server.search.summaries import summary_of
 from server.seed.records import ConversationRecord, MessageRecord
 from server.store import events, sequence
@@ -93,8 +93,9 @@ def append_message(session: Session, conversation: Conversation, message: Messag
         .values(search_text=transcript_search_text(detail.messages))
     )
     conversation.message_count = len(detail.messages)
-    conversation.last_message = preview(message.text)
-    conversation.last_message_at = message.at
+    if message.role != MessageRole.COACHING:  # the table's Last Message is what the customer saw
+        conversation.last_message = preview(message.text)
+        conversation.last_message_at = message.at
     conversation.duration_seconds = max(0, int((message.at - conversation.started_at).total_seconds()))
     touch(session, conversation, EventType.MESSAGE, {"message": item})
     return item

@@ -59,6 +59,9 @@ class Platform:
             str(self.port),
             "--workers",
             str(self.workers),
+            # Session-long fixtures keep their tokens for the whole run.
+            "--access-token-seconds",
+            "3600",
         ]
         if self.simulate:
             command += ["--simulate-live", str(self.simulate)]

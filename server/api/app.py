@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from server import maintenance
 from server.api import openapi_doc, problems
+from server.api.deps import known_query_only
 from server.api.limits import BodySizeLimit, NulInPath
 from server.config import Settings
 from server.db.engine import Database
@@ -66,4 +67,4 @@ def _routes(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(auth.router)
     for module in (conversations, flows, views, changes, actions, events_ws):
-        app.include_router(module.router, prefix="/api/v1/{tenant}")
+        app.include_router(module.router, prefix="/api/v1/{tenant}", dependencies=[Depends(known_query_only)])

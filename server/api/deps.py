@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
+from server.api.problems import Problem
 from server.config import Settings
 from server.db.engine import Database
 
@@ -33,3 +36,23 @@ def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
 # write whose commit then failed.
 DbSession = Annotated[Session, Depends(session, scope="function")]
 AppSettings = Annotated[Settings, Depends(settings)]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for child in dependant.dependencies:
+        names |= _query_names(child)
+    return names
+
+
+def known_query_only(connection: HTTPConnection) -> None:
+    """Unknown query parameters are errors, as unknown body fields are: a typo in a
+    filter must not silently widen what a request does."""
+    route = connection.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    unknown = sorted(set(connection.query_params) - _query_names(dependant))
+    if unknown:
+        errors = [{"field": f"query.{name}", "message": "unknown query parameter"} for name in unknown]
+        raise Problem(422, "Invalid request", f"unknown query parameter: {', '.join(unknown)}", errors=errors)

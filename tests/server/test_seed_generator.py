@@ -279,6 +279,7 @@ def test_small_seeds_contain_every_hostile_sample() -> None:
     assert any(v in text.HOSTILE_TAG_VALUES for r in records for _, v in r.tags)
     assert any(v in text.HOSTILE_FORMULAS for r in records for _, v in r.parameters)
     assert any(any(m in r.summary for m in text.HOSTILE_TAG_VALUES) for r in records)
+    assert sum(r.status == "in_progress" for r in records) >= 3  # and a few live ones
 
 
 # -- media ---------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import combinations
-from typing import Generic, TypeVar
+from itertools import combinations, product
+from typing import Final, Generic, TypeVar
 
 from server.domain import ArtifactKind, Direction, MessageRole, Platform, Status, UsedFor
 from server.seed import text
@@ -34,7 +34,40 @@ from server.seed.records import (
     MessageRecord,
 )
 
-S = Status
+
+# Plain-str copies of the enum values used on the hot path: reading a StrEnum member
+# costs ~100 ns in Python 3.11, a class attribute a third of that.
+class S:
+    COMPLETED: Final = Status.COMPLETED.value
+    ABANDONED: Final = Status.ABANDONED.value
+    FAILED: Final = Status.FAILED.value
+    HUMAN_HANDOFF: Final = Status.HUMAN_HANDOFF.value
+    IN_PROGRESS: Final = Status.IN_PROGRESS.value
+    REPORTED: Final = Status.REPORTED.value
+    RESTARTED: Final = Status.RESTARTED.value
+    UNSUBSCRIBED: Final = Status.UNSUBSCRIBED.value
+    NO_ANSWER: Final = Status.NO_ANSWER.value
+    ANSWERING_MACHINE_MESSAGE_LEFT: Final = Status.ANSWERING_MACHINE_MESSAGE_LEFT.value
+    ANSWERING_MACHINE_NO_MESSAGE_LEFT: Final = Status.ANSWERING_MACHINE_NO_MESSAGE_LEFT.value
+
+
+class P:
+    VOICE: Final = Platform.VOICE.value
+    SMS: Final = Platform.SMS.value
+    WEB: Final = Platform.WEB.value
+    EMAIL: Final = Platform.EMAIL.value
+    SLACK: Final = Platform.SLACK.value
+    HUMAN_PHONE: Final = Platform.HUMAN_PHONE.value
+
+
+INBOUND: Final = Direction.INBOUND.value
+OUTBOUND: Final = Direction.OUTBOUND.value
+CUSTOMER: Final = MessageRole.CUSTOMER.value
+AGENT: Final = MessageRole.AGENT.value
+SYSTEM: Final = MessageRole.SYSTEM.value
+_TEST: Final = UsedFor.TEST.value
+_PRODUCTION: Final = UsedFor.PRODUCTION.value
+
 T = TypeVar("T")
 Rand = Callable[[], float]  # random.Random.random, bound once per conversation
 Row = tuple[str, str, int, int]  # (role, text, offset_ms, duration_ms)
@@ -43,12 +76,12 @@ HISTORY_DAYS = 180
 IN_PROGRESS_WINDOW_MS = 28 * 60 * 1000  # live conversations started within the last ~30 minutes
 
 PLATFORM_WEIGHTS: dict[str, float] = {
-    Platform.VOICE: 45, Platform.SMS: 20, Platform.WEB: 18,
-    Platform.EMAIL: 10, Platform.SLACK: 5, Platform.HUMAN_PHONE: 2,
+    P.VOICE: 45, P.SMS: 20, P.WEB: 18,
+    P.EMAIL: 10, P.SLACK: 5, P.HUMAN_PHONE: 2,
 }
 OUTBOUND_SHARE: dict[str, float] = {
-    Platform.VOICE: 0.38, Platform.SMS: 0.45, Platform.WEB: 0.02,
-    Platform.EMAIL: 0.25, Platform.SLACK: 0.03, Platform.HUMAN_PHONE: 0.4,
+    P.VOICE: 0.38, P.SMS: 0.45, P.WEB: 0.02,
+    P.EMAIL: 0.25, P.SLACK: 0.03, P.HUMAN_PHONE: 0.4,
 }
 _LIVE = 0.25  # in_progress weight; such conversations are moved into the last half hour
 # Status weights per (platform, direction). Answering machines only exist for outbound
@@ -87,18 +120,22 @@ HOUR_WEIGHTS = (0.2, 0.1, 0.1, 0.1, 0.15, 0.3, 0.6, 1.2, 2.5, 3.5, 3.8, 3.6,
 # Delay before a message, in whole seconds like chat timestamps:
 # (customer min, customer span, agent min, agent span).
 TEXT_DELAYS: dict[str, tuple[int, int, int, int]] = {
-    Platform.SMS: (6, 80, 1, 4),
-    Platform.WEB: (3, 35, 1, 3),
-    Platform.SLACK: (4, 55, 1, 3),
-    Platform.EMAIL: (20 * 60, 18 * 3_600, 45, 12 * 60),
+    P.SMS: (6, 80, 1, 4),
+    P.WEB: (3, 35, 1, 3),
+    P.SLACK: (4, 55, 1, 3),
+    P.EMAIL: (20 * 60, 18 * 3_600, 45, 12 * 60),
 }
-_VOICE_PLATFORMS = (Platform.VOICE, Platform.HUMAN_PHONE)
+_VOICE_PLATFORMS = (P.VOICE, P.HUMAN_PHONE)
 _NO_TALK = frozenset((S.NO_ANSWER, S.ANSWERING_MACHINE_MESSAGE_LEFT, S.ANSWERING_MACHINE_NO_MESSAGE_LEFT))
-_HOSTILE_PLATFORMS = (Platform.WEB, Platform.SMS, Platform.EMAIL, Platform.SLACK, Platform.WEB)
-_TEXT_PLATFORMS = (Platform.WEB, Platform.SMS, Platform.EMAIL, Platform.SLACK)
+_HOSTILE_PLATFORMS = (P.WEB, P.SMS, P.EMAIL, P.SLACK, P.WEB)
+_TEXT_PLATFORMS = (P.WEB, P.SMS, P.EMAIL, P.SLACK)
 _HOSTILE_RATE = 1 / 500
 _PATHS_PER_FLOW = 48
+_LINES = [f"{n:04d}" for n in range(100, 10_000)]  # 555-0100 first: the officially fictional range
+_EMAIL_DOMAINS = text.EMAIL_DOMAINS
 _CONTEXT_POOL = 4096
+_POOL = 256  # entries per pool of tags, sentiments...
+_TIMINGS = 64  # message timings per (script, platform)
 _SPEECH_MS_PER_CHAR = 65  # espeak-like pace for transcripts without a recording
 
 
@@ -139,8 +176,8 @@ class _Compiled:
 def _compile(script: text.Script, greeting: bool = False) -> _Compiled:
     turns = [(r, t) for r, t in script.turns]
     shift = 0
-    if greeting and turns[0][0] == MessageRole.CUSTOMER:  # web/Slack bots speak first
-        turns.insert(0, (MessageRole.AGENT, text.CHAT_GREETING))
+    if greeting and turns[0][0] == CUSTOMER:  # web/Slack bots speak first
+        turns.insert(0, (AGENT, text.CHAT_GREETING))
         shift = 1
     per_turn: dict[int, int] = {}
     for turn, _ in script.calls:
@@ -221,26 +258,28 @@ class TenantGenerator:
         self.agent_name = setup.choice(text.AGENT_NAMES)
         self.tts_voices = setup.sample(text.TTS_VOICES, 2)
         self.point_of_contact: dict[str, str] = {
-            Platform.VOICE: f"+1800555{setup.randrange(100, 200):04d}",
-            Platform.SMS: f"+1{setup.choice(text.AREA_CODES)}555{setup.randrange(100, 200):04d}",
-            Platform.HUMAN_PHONE: f"+1888555{setup.randrange(100, 200):04d}",
-            Platform.EMAIL: f"support@{slug}.example.com",
-            Platform.WEB: f"{self.company} Web Assistant",
-            Platform.SLACK: f"@{slug}-assistant",
+            P.VOICE: f"+1800555{setup.randrange(100, 200):04d}",
+            P.SMS: f"+1{setup.choice(text.AREA_CODES)}555{setup.randrange(100, 200):04d}",
+            P.HUMAN_PHONE: f"+1888555{setup.randrange(100, 200):04d}",
+            P.EMAIL: f"support@{slug}.example.com",
+            P.WEB: f"{self.company} Web Assistant",
+            P.SLACK: f"@{slug}-assistant",
         }
         # Per-tenant permutations so tenants do not share contact names and numbers.
-        self._first = list(text.FIRST_NAMES)
-        self._last = list(text.LAST_NAMES)
-        self._areas = list(text.AREA_CODES)
-        setup.shuffle(self._first)
-        setup.shuffle(self._last)
-        setup.shuffle(self._areas)
+        areas = list(text.AREA_CODES)
+        setup.shuffle(areas)
+        pairs = list(product(text.FIRST_NAMES, text.LAST_NAMES))
+        setup.shuffle(pairs)
+        # Contact strings come from tables: formatting them per conversation is measurable.
+        self._phone_prefixes = [f"+1{area}555" for area in areas]
+        self._names = [f"{first} {last}" for first, last in pairs]
+        self._email_locals = [f"{first.lower()}.{last.lower()}" for first, last in pairs]
 
         # Weighted tables.
         self._platforms = _Table(PLATFORM_WEIGHTS)
         self._statuses = {key: _Table(w) for key, w in STATUS_WEIGHTS.items()}
-        self._scenarios = {Direction.INBOUND: _Table(text.INBOUND_SCENARIOS),
-                           Direction.OUTBOUND: _Table(text.OUTBOUND_SCENARIOS)}
+        self._scenarios = {INBOUND: _Table(text.INBOUND_SCENARIOS),
+                           OUTBOUND: _Table(text.OUTBOUND_SCENARIOS)}
         self._languages = _Table(text.LANGUAGES)
         self._hours = _Table({h: w for h, w in enumerate(HOUR_WEIGHTS)})
         midnight = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -265,7 +304,7 @@ class TenantGenerator:
 
         # Voice clips by direction.
         scripts_by_key = {s.key: s for s in text.VOICE_SCRIPTS}
-        self._clips: dict[str, list[_Clip]] = {Direction.INBOUND: [], Direction.OUTBOUND: []}
+        self._clips: dict[str, list[_Clip]] = {INBOUND: [], OUTBOUND: []}
         all_clips: list[_Clip] = []
         for clip in voice_clips:
             script = scripts_by_key.get(clip.script)
@@ -279,7 +318,7 @@ class TenantGenerator:
                     self._td[offset] = _ms(offset)
             self._td[clip.duration_ms] = _ms(clip.duration_ms)
             all_clips.append(entry)
-            self._clips[script.direction if script else Direction.INBOUND].append(entry)
+            self._clips[script.direction if script else INBOUND].append(entry)
         for direction in self._clips:
             self._clips[direction] = self._clips[direction] or all_clips
 
@@ -291,6 +330,7 @@ class TenantGenerator:
             self._flow_for[scenario] = flow or (self.flows[i % len(self.flows)] if self.flows else None)
         self._paths: dict[str, tuple[_PathPool, _PathPool]] = {}
         self._spread: dict[int, tuple[int, ...]] = {}  # steps * 1000 + messages -> message index per step
+        self._timings: dict[tuple[str, int, str], list[tuple[int, ...]]] = {}
         for flow in self.flows:
             kinds = {n["id"]: n["kind"] for n in flow.graph["nodes"]}
             normal: list[tuple[str, ...]] = []
@@ -303,7 +343,12 @@ class TenantGenerator:
             self._paths[flow.id] = (_PathPool(normal or handoff), _PathPool(handoff or normal))
 
         # Texts.
-        self._sentiments = {mood: self._emotion_triples(setup, w) for mood, w in text.MOOD_EMOTIONS.items()}
+        self._reasons = {INBOUND: text.REASONS, OUTBOUND: text.REASONS | text.REASONS_OUTBOUND}
+        self._summaries = {INBOUND: text.SUMMARIES, OUTBOUND: text.SUMMARIES | text.SUMMARIES_OUTBOUND}
+        # Pools of small independent pieces, drawn per conversation with one random number each.
+        self._sentiments = {mood: self._sentiment_pool(setup, w) for mood, w in text.MOOD_EMOTIONS.items()}
+        self._tag_pool = {scenario: [self._base_tags(scenario, setup, self._languages) for _ in range(_POOL)]
+                          for scenario in text.SCENARIO_FLOW}
         self._analysis: dict[str, list[str]] = {
             str(status): [f"{obs} {sug}".strip() for obs in text.ANALYSIS_OBSERVATIONS.get(status, ())
                      + text.ANALYSIS_OBSERVATIONS["other"] for sug in text.SUGGESTIONS]
@@ -312,7 +357,8 @@ class TenantGenerator:
         self._negative_analysis = [f"{obs} {sug}".strip() for obs in text.ANALYSIS_OBSERVATIONS["negative"]
                                    for sug in text.SUGGESTIONS]
         keys = list(text.PARAMETER_VALUES)
-        self._param_keys = [combo for n in (1, 2, 3) for combo in combinations(keys, n)]
+        key_sets = [combo for n in (1, 2, 3) for combo in combinations(keys, n)]
+        self._parameter_pool = [self._make_parameters(ctx, setup, key_sets) for ctx in self._contexts]
         self._artifact_blobs = {k: v for k, v in artifact_blobs.items() if v}
         self._artifact_kinds: list[str] = [k for k in (ArtifactKind.CSV, ArtifactKind.IMAGE, ArtifactKind.PDF)
                                 if k in self._artifact_blobs]
@@ -329,8 +375,8 @@ class TenantGenerator:
         for style in ("voice", "chat", "email"):
             others = [s for s in ("chat", "email", "voice") if s != style]
             for scenario in scenarios:
-                for direction in (Direction.INBOUND, Direction.OUTBOUND):
-                    other_dir = Direction.OUTBOUND if direction == Direction.INBOUND else Direction.INBOUND
+                for direction in (INBOUND, OUTBOUND):
+                    other_dir = OUTBOUND if direction == INBOUND else INBOUND
                     # Same direction in another style reads better than the wrong direction.
                     candidates = [(s, scenario, d) for d in (direction, other_dir) for s in (style, *others)]
                     found = next((by_key[c] for c in candidates if c in by_key), None)
@@ -341,31 +387,38 @@ class TenantGenerator:
         return out
 
     @staticmethod
-    def _emotion_triples(rng: random.Random, weights: dict[str, float]) -> list[tuple[str, str, str]]:
+    def _sentiment_pool(rng: random.Random, weights: dict[str, float]) -> list[tuple[tuple[str, float], ...]]:
+        """Top-3 emotions with descending scores in [0, 1], drawn from a mood's weights."""
         names, w = list(weights), list(weights.values())
-        triples = []
-        for _ in range(64):
+        pool: list[tuple[tuple[str, float], ...]] = []
+        for _ in range(_POOL):
             picked: list[str] = []
             while len(picked) < 3:
                 name = rng.choices(names, w)[0]
                 if name not in picked:
                     picked.append(name)
-            triples.append((picked[0], picked[1], picked[2]))
-        return triples
+            m1 = 450 + int(500 * rng.random())  # thousandths, descending by construction
+            m2 = int(m1 * (0.3 + 0.6 * rng.random()))
+            m3 = int(m2 * (0.3 + 0.6 * rng.random()))
+            pool.append(((picked[0], m1 / 1000), (picked[1], m2 / 1000), (picked[2], m3 / 1000)))
+        return pool
 
     # -- contacts ---------------------------------------------------------------------
 
     def contact(self, number: int) -> tuple[str, str, str]:
-        """(name, phone, e-mail) of a contact number: all derived from it, so they never disagree."""
-        areas = len(self._areas)
-        phone = f"+1{self._areas[number % areas]}555{100 + (number // areas) % 9900:04d}"
-        first = self._first[number % 60]
-        last = self._last[(7 * number + number // 60) % 60]  # (first, last) is injective below 3600
-        suffix = number // 3600
-        email = f"{first.lower()}.{last.lower()}{suffix or ''}@{text.EMAIL_DOMAINS[number % 3]}"
+        """(name, phone, e-mail) of a contact number: all derived from it, so they never disagree.
+
+        Numbers below 3600 (60 x 60 names) get distinct names, below 9900 * len(AREA_CODES) distinct phone
+        numbers (the first hundred per area in the fictional 555-01xx range); e-mails never repeat.
+        """
+        prefixes = self._phone_prefixes
+        phone = prefixes[number % len(prefixes)] + _LINES[(number // len(prefixes)) % len(_LINES)]
+        combo = number % len(self._names)
+        suffix = number // len(self._names)
+        email = f"{self._email_locals[combo]}{suffix or ''}@{_EMAIL_DOMAINS[number % 3]}"
         if number >= self.contacts:  # the few special contacts of hostile conversations
             return text.HOSTILE_NAMES[(number - self.contacts) % len(text.HOSTILE_NAMES)], phone, email
-        return f"{first} {last}", phone, email
+        return self._names[combo], phone, email
 
     def contact_id(self, number: int) -> str:
         # An odd multiplier is a bijection mod 2**64: no collisions, and cheaper than hashing.
@@ -391,12 +444,14 @@ class TenantGenerator:
             platform = _HOSTILE_PLATFORMS[variant % 5] if index <= 5 else _TEXT_PLATFORMS[int(r() * 4)]
         else:
             platform = self._platforms.items[bisect_right(self._platforms.cum, r())]
-        direction = Direction.OUTBOUND if r() < OUTBOUND_SHARE[platform] else Direction.INBOUND
+        direction = OUTBOUND if r() < OUTBOUND_SHARE[platform] else INBOUND
         table = self._statuses[(platform, direction)]
         status = table.items[bisect_right(table.cum, r())]
         if hostile and status == S.IN_PROGRESS:  # keep the whole hostile transcript
             status = S.COMPLETED
-        used_for = UsedFor.TEST if r() < 0.08 else UsedFor.PRODUCTION
+        elif 6 <= index <= 8:  # even a tiny seed shows a few live conversations
+            status = S.IN_PROGRESS
+        used_for = _TEST if r() < 0.08 else _PRODUCTION
 
         if hostile:
             number = self.contacts + variant % len(text.HOSTILE_NAMES)
@@ -405,14 +460,15 @@ class TenantGenerator:
         else:
             number = int(self.contacts * r())
         name, phone, email = self.contact(number)
-        if platform == Platform.EMAIL:
+        if platform == P.EMAIL:
             display = email
-        elif platform in (Platform.WEB, Platform.SLACK):
+        elif platform in (P.WEB, P.SLACK):
             display = name
         else:
             display = phone
 
-        ctx = dict(self._contexts[int(r() * _CONTEXT_POOL)])
+        context_index = int(r() * _CONTEXT_POOL)
+        ctx = dict(self._contexts[context_index])
         ctx["first"], _, ctx["last"] = name.partition(" ")
         ctx["phone"] = phone
         ctx["email"] = email
@@ -431,10 +487,10 @@ class TenantGenerator:
             ctx["company"], ctx["phone"], ctx["email"] = self.company, phone, email
         else:
             scenario = self._scenarios[direction].pick(r())
-            if status == S.UNSUBSCRIBED and platform in (Platform.SMS, Platform.EMAIL):
+            if status == S.UNSUBSCRIBED and platform in (P.SMS, P.EMAIL):
                 scenario = "unsubscribe"
-            style = "voice" if is_voice else "email" if platform == Platform.EMAIL else "chat"
-            options = self._scripts[(style, scenario, direction, platform in (Platform.WEB, Platform.SLACK))]
+            style = "voice" if is_voice else "email" if platform == P.EMAIL else "chat"
+            options = self._scripts[(style, scenario, direction, platform in (P.WEB, P.SLACK))]
             script = options[int(r() * len(options))]
             scenario = script.scenario
         if script is not None and script.handoff and status == S.COMPLETED:
@@ -444,14 +500,15 @@ class TenantGenerator:
         if status == S.NO_ANSWER:
             end_ms = 1000 * (20 + int(r() * 25))  # ringing until the carrier gives up
         elif status == S.ANSWERING_MACHINE_MESSAGE_LEFT:
-            spoken = text.VOICEMAIL_MESSAGES[int(r() * len(text.VOICEMAIL_MESSAGES))].format_map(ctx)
+            voicemail = text.VOICEMAIL_MESSAGES
+            spoken = voicemail.get(scenario, voicemail["general"]).format_map(ctx)
             offset = 9_000 + int(r() * 12_000)  # rings, greeting, beep
             duration = len(spoken) * _SPEECH_MS_PER_CHAR
-            rows.append((MessageRole.AGENT, spoken, offset, duration))
+            rows.append((AGENT, spoken, offset, duration))
             end_ms = offset + duration + 600
         elif status == S.ANSWERING_MACHINE_NO_MESSAGE_LEFT:
             offset = 9_000 + int(r() * 12_000)
-            rows.append((MessageRole.SYSTEM, text.STATUS_SYSTEM_MESSAGES[status][0], offset, 0))
+            rows.append((SYSTEM, text.STATUS_SYSTEM_MESSAGES[status][0], offset, 0))
             end_ms = offset + 1_500
         elif clip is not None:
             rows = list(clip.rows)
@@ -471,20 +528,20 @@ class TenantGenerator:
             rows = rows[:keep]
             calls = [c for c in calls if c[0] < keep]
             last = rows[-1]
-            end_ms = last[2] + last[3] + 1_500
+            end_ms = last[2] + last[3] + 2_000
             if status == S.HUMAN_HANDOFF:
                 offset = end_ms
-                rows.append((MessageRole.AGENT, "Let me connect you with a member of our team.", offset,
+                rows.append((AGENT, "Let me connect you with a member of our team.", offset,
                              46 * _SPEECH_MS_PER_CHAR if is_voice else 0))
                 calls.append((len(rows) - 1, "transfer_to_human", 1, 1))
-                end_ms = offset + rows[-1][3] + 1_500
+                end_ms = offset + rows[-1][3] + 2_000
         system_texts = (text.VOICE_SYSTEM_MESSAGES if is_voice else text.STATUS_SYSTEM_MESSAGES).get(status)
         if system_texts and rows and status != S.ANSWERING_MACHINE_NO_MESSAGE_LEFT \
                 and not (status == S.UNSUBSCRIBED and scenario == "unsubscribe"):
             sys_text = system_texts[int(r() * len(system_texts))]
             if sys_text.startswith("Session timed out"):
                 end_ms += 600_000
-            rows.append((MessageRole.SYSTEM, sys_text, end_ms, 0))
+            rows.append((SYSTEM, sys_text, end_ms, 0))
 
         if hostile:
             rows = self._hostile_rows(rows, variant)
@@ -493,7 +550,7 @@ class TenantGenerator:
         audio = clip is not None
         full_count = len(rows)
         if status == S.IN_PROGRESS:
-            talk = [row for row in rows if row[0] != MessageRole.SYSTEM] or rows
+            talk = [row for row in rows if row[0] != SYSTEM] or rows
             first_end = talk[0][2] + talk[0][3] + 500 if talk else 1_000
             limit = max(first_end + 1, min(end_ms, IN_PROGRESS_WINDOW_MS))
             elapsed = first_end + int(r() * (limit - first_end))
@@ -513,7 +570,7 @@ class TenantGenerator:
 
         # Flow and the path through it, spread over the transcript.
         # Human agents mostly work without a flow; AI conversations mostly follow one.
-        has_flow = r() < (0.3 if platform == Platform.HUMAN_PHONE else 0.92)
+        has_flow = r() < (0.3 if platform == P.HUMAN_PHONE else 0.92)
         flow = self._flow_for.get(scenario) if has_flow else None
         flow_path: list[FlowStepRecord] = []
         if flow is not None and messages and status not in _NO_TALK:
@@ -531,27 +588,25 @@ class TenantGenerator:
             flow_path = list(map(FlowStepRecord, path, [messages[i].at for i in spread], spread))
 
         tags = self._tags(scenario, tags_from_calls, r)
-        parameters = self._parameters(ctx, r)
-        reason = text.REASONS[scenario][int(r() * len(text.REASONS[scenario]))].format_map(ctx)
+        parameters = list(self._parameter_pool[context_index])
+        if clip is not None and parameters and parameters[-1][0] == "order_id":
+            parameters[-1] = ("order_id", ctx["order"])  # the order number spoken in the recording
+        reasons = self._reasons[direction][scenario]
+        reason = reasons[int(r() * len(reasons))].format_map(ctx)
         outcome = text.OUTCOMES[status][int(r() * len(text.OUTCOMES[status]))]
         if status == S.IN_PROGRESS:
             summary = ""
         elif status in _NO_TALK:
             summary = outcome
         else:
-            base = text.SUMMARIES[scenario][int(r() * len(text.SUMMARIES[scenario]))].format_map(ctx)
+            summaries = self._summaries[direction][scenario]
+            base = summaries[int(r() * len(summaries))].format_map(ctx)
             summary = f"{base} {outcome}"
         mood = self._mood(scenario, status, r())
         negative = mood == "negative" and r() < 0.5
         analysis_pool = self._negative_analysis if negative else self._analysis[status]
         analysis = analysis_pool[int(r() * len(analysis_pool))] if status != S.IN_PROGRESS else ""
-        triple = self._sentiments[mood][int(r() * 64)]
-        # Scores in thousandths, descending by construction.
-        m1 = 450 + int(500 * r())
-        m2 = int(m1 * (0.3 + 0.6 * r()))
-        m3 = int(m2 * (0.3 + 0.6 * r()))
-        s1, s2, s3 = m1 / 1000, m2 / 1000, m3 / 1000
-        sentiment = [(triple[0], s1), (triple[1], s2), (triple[2], s3)]
+        sentiment = list(self._sentiments[mood][int(r() * _POOL)])
 
         flagged = r() < (0.5 if status == S.REPORTED else 0.08 if scenario == "complaint" else 0.035)
         coaching: list[CoachingRecord] = []
@@ -573,16 +628,16 @@ class TenantGenerator:
         return ConversationRecord(  # positional: measurably faster than keywords
             "cnv_" + digest[:16],
             self.tenant_id,
-            str(platform),
-            str(direction),
-            str(used_for),
-            str(status),
+            platform,
+            direction,
+            used_for,
+            status,
             self.contact_id(number),
             display,
             self.point_of_contact[platform],
             flow.id if flow else None,
             flow.name if flow else "",
-            self.tts_voices[index & 1] if platform == Platform.VOICE else None,
+            self.tts_voices[index & 1] if platform == P.VOICE else None,
             started_at,
             ended_at,
             flagged,
@@ -614,17 +669,34 @@ class TenantGenerator:
                 rows.append((role, body, offset, duration))
                 offset += duration + 300 + int(r() * 400)
             return rows
+        key = (script.key, len(script.turns), platform)
+        timings = self._timings.get(key)
+        if timings is None:
+            timings = self._timings[key] = self._make_timings(script, platform, key)
+        offsets = timings[int(r() * len(timings))]
+        return [(role, template.format_map(ctx) if formatted else template, offset, 0)
+                for (role, template, formatted), offset in zip(script.turns, offsets, strict=True)]
+
+    def _make_timings(
+        self, script: _Compiled, platform: str, key: tuple[str, int, str]
+    ) -> list[tuple[int, ...]]:
+        """Message offsets (ms, whole seconds) for one script on one platform.
+
+        Built on first use from their own seed, so the result never depends on
+        which conversations were generated before.
+        """
+        rng = random.Random(f"{self._id_prefix}timings:{key}")
         c_min, c_span, a_min, a_span = TEXT_DELAYS[platform]
-        seconds = -1
-        for role, template, formatted in script.turns:
-            if seconds < 0:
-                seconds = 0
-            elif role == "agent":
-                seconds += a_min + int(r() * a_span)
-            else:
-                seconds += c_min + int(r() * c_span)
-            rows.append((role, template.format_map(ctx) if formatted else template, seconds * 1000, 0))
-        return rows
+        timings = []
+        for _ in range(_TIMINGS):
+            seconds, offsets = 0, []
+            for i, (role, _, _) in enumerate(script.turns):
+                if i:
+                    seconds += a_min + int(rng.random() * a_span) if role == "agent" \
+                        else c_min + int(rng.random() * c_span)
+                offsets.append(seconds * 1000)
+            timings.append(tuple(offsets))
+        return timings
 
     @staticmethod
     def _call_offset(rows: Sequence[Row], turn: int, slot: int, slots: int) -> int:
@@ -640,6 +712,7 @@ class TenantGenerator:
         ctx: dict[str, str], r: Rand,
     ) -> tuple[list[FunctionCallRecord], list[tuple[str, str]]]:
         td = self._td
+        functions = text.FUNCTIONS
         out: list[FunctionCallRecord] = []
         tags: list[tuple[str, str]] = []
         count = len(messages)
@@ -647,7 +720,7 @@ class TenantGenerator:
             if turn >= count:
                 continue
             offset = self._call_offset(rows, turn, slot, slots)
-            inp, outp, tag = text.function_io(name, ctx, r())
+            inp, outp, tag = functions[name](ctx, r()) if name in functions else ({}, {"ok": True}, None)
             out.append(FunctionCallRecord(name, inp, outp, started_at + (td.get(offset) or _ms(offset)),
                                           offset, turn))
             if tag is not None:
@@ -655,31 +728,33 @@ class TenantGenerator:
         return out, tags
 
     def _tags(self, scenario: str, from_calls: list[tuple[str, str]], r: Rand) -> list[tuple[str, str]]:
-        tags: list[tuple[str, str]] = []
-        if r() < 0.95:
-            tags.append(("Call Reason", text.CALL_REASONS[scenario]))
-        if r() < 0.75:
-            tags.append(("Language", self._languages.pick(r())))
-        if r() < 0.6:
-            issues = text.ISSUES[scenario]
-            tags.append(("Issue", issues[int(r() * len(issues))]))
-        for tag in from_calls:
+        pool = self._tag_pool[scenario]
+        tags = list(pool[int(r() * _POOL)])
+        for tag in from_calls:  # what the functions returned, e.g. ("Order Status", "Shipped")
             if len(tags) < 4 and tag not in tags and r() < 0.6:
                 tags.append(tag)
         if not tags:
             tags.append(("Call Reason", text.CALL_REASONS[scenario]))
         return tags
 
-    def _parameters(self, ctx: dict[str, str], r: Rand) -> list[tuple[str, str]]:
-        u = r()
-        if u < 0.35:
-            return []
-        keys = self._param_keys[int(r() * len(self._param_keys))]
-        out: list[tuple[str, str]] = []
-        for key in keys:
-            values = text.PARAMETER_VALUES[key]
-            out.append((key, values[int(r() * len(values))] if values else ctx["order"]))
-        return out
+    @staticmethod
+    def _base_tags(scenario: str, rng: random.Random, languages: _Table[str]) -> tuple[tuple[str, str], ...]:
+        tags: list[tuple[str, str]] = []
+        if rng.random() < 0.95:
+            tags.append(("Call Reason", text.CALL_REASONS[scenario]))
+        if rng.random() < 0.75:
+            tags.append(("Language", languages.pick(rng.random())))
+        if rng.random() < 0.6:
+            tags.append(("Issue", rng.choice(text.ISSUES[scenario])))
+        return tuple(tags)
+
+    @staticmethod
+    def _make_parameters(ctx: dict[str, str], rng: random.Random,
+                         key_sets: list[tuple[str, ...]]) -> tuple[tuple[str, str], ...]:
+        if rng.random() < 0.35:
+            return ()
+        return tuple((key, rng.choice(values) if (values := text.PARAMETER_VALUES[key]) else ctx["order"])
+                     for key in rng.choice(key_sets))
 
     @staticmethod
     def _mood(scenario: str, status: str, u: float) -> str:
@@ -687,7 +762,9 @@ class TenantGenerator:
             return "negative" if u < 0.8 else "worried"
         if status == S.HUMAN_HANDOFF:
             return "negative" if u < 0.5 else "worried"
-        if status in _NO_TALK or status in (S.UNSUBSCRIBED, S.IN_PROGRESS):
+        if status in _NO_TALK:
+            return "flat"
+        if status in (S.UNSUBSCRIBED, S.IN_PROGRESS):
             return "neutral"
         if scenario in ("tech_support", "billing", "payment_reminder"):
             return "positive" if u < 0.5 else "worried" if u < 0.8 else "neutral"
@@ -709,7 +786,7 @@ class TenantGenerator:
         """Swap the first and last customer messages for two hostile samples."""
         samples = text.HOSTILE_MESSAGES
         first, second = samples[(2 * variant) % len(samples)], samples[(2 * variant + 1) % len(samples)]
-        customer = [i for i, row in enumerate(rows) if row[0] == MessageRole.CUSTOMER]
+        customer = [i for i, row in enumerate(rows) if row[0] == CUSTOMER]
         rows = list(rows)
         if not customer:
             return rows

@@ -79,7 +79,7 @@ INBOUND_SCENARIOS: dict[str, float] = {
     "cancellation": 8, "complaint": 8, "general": 7,
 }
 OUTBOUND_SCENARIOS: dict[str, float] = {
-    "payment_reminder": 35, "appointment": 35, "order_status": 20, "general": 10,
+    "payment_reminder": 35, "appointment": 35, "order_status": 20, "survey": 10,
 }
 
 # The flow slug (see flows.py) that usually handles a scenario.
@@ -93,6 +93,7 @@ SCENARIO_FLOW: dict[str, str] = {
     "unsubscribe": "cancellation",
     "complaint": "general",
     "general": "general",
+    "survey": "general",
 }
 
 CALL_REASONS: dict[str, str] = {
@@ -105,6 +106,7 @@ CALL_REASONS: dict[str, str] = {
     "unsubscribe": "Unsubscribe",
     "complaint": "Complaint",
     "general": "General Inquiry",
+    "survey": "Feedback Survey",
 }
 
 ISSUES: dict[str, tuple[str, ...]] = {
@@ -117,6 +119,7 @@ ISSUES: dict[str, tuple[str, ...]] = {
     "unsubscribe": ("Marketing opt-out", "Too many messages"),
     "complaint": ("Rude staff", "Repeated outage", "Billing error", "Long wait time"),
     "general": ("Store hours", "Return policy", "Account update", "Product question"),
+    "survey": ("Store visit", "Delivery experience", "Support experience"),
 }
 
 LANGUAGES: dict[str, float] = {
@@ -141,6 +144,7 @@ MOOD_EMOTIONS: dict[str, dict[str, float]] = {
     "neutral": {"neutral": 6, "satisfaction": 2, "confusion": 2, "gratitude": 2, "impatience": 1},
     "negative": {"frustration": 5, "anger": 3, "disappointment": 3, "anxiety": 2, "impatience": 3,
                  "confusion": 2},
+    "flat": {"neutral": 30, "surprise": 1, "impatience": 1, "confusion": 1},  # nobody talked
     "worried": {"anxiety": 5, "confusion": 4, "relief": 2, "gratitude": 2, "frustration": 2},
 }
 
@@ -413,7 +417,7 @@ CHAT_SCRIPTS: tuple[Script, ...] = (
         (A, "Sure, I've added a delivery note for {carrier}: leave at back door."),
         (C, "thanks"),
     ), ((1, "update_delivery_instructions"),)),
-    Script("c-general-outbound", "general", "outbound", "chat", (
+    Script("c-survey", "survey", "outbound", "chat", (
         (A, "Hi {first}, thanks for visiting {company} last week! How would you rate your experience from 1 "
             "to 5?"),
         (C, "4"),
@@ -501,6 +505,13 @@ EMAIL_SCRIPTS: tuple[Script, ...] = (
         (A, "Hi {first},\n\nYou have been removed from all {company} marketing emails. You may still receive "
             "messages about your orders.\n\nRegards,\n{agent}"),
     ), ((0, "unsubscribe_contact"),)),
+    Script("e-unsubscribe-out", "unsubscribe", "outbound", "email", (
+        (A, "Dear {first},\n\nOur spring sale starts today: 20% off every {product} until {date}.\n\n"
+            "To stop receiving these e-mails, reply UNSUBSCRIBE.\n\n{company}"),
+        (C, "UNSUBSCRIBE"),
+        (A, "Hi {first},\n\nYou have been removed from {company} marketing e-mails. You will still receive "
+            "messages about your orders.\n\n{company}"),
+    ), ((1, "unsubscribe_contact"),)),
     Script("e-payment-reminder", "payment_reminder", "outbound", "email", (
         (A, "Dear {first},\n\nThis is a friendly reminder that your balance of ${amount} was due on {date}. "
             "You can pay "
@@ -522,20 +533,22 @@ EMAIL_SCRIPTS: tuple[Script, ...] = (
 # Greeting the web and Slack bots open with before the scripted turns.
 CHAT_GREETING = "Hi! I'm {agent}, {company}'s virtual assistant. How can I help you today?"
 
-VOICEMAIL_MESSAGES: tuple[str, ...] = (
-    "Hi {first}, this is {agent} from {company}. I'm calling about your upcoming appointment on {weekday} "
-    "at {time}. "
-    "Please call us back at your convenience. Thank you.",
-    "Hello, this is {agent} calling from {company} about your account. Please call us back. Have a good day.",
-    "Hi {first}, {agent} from {company} here. Your order {order} is {order_state}. No action is needed. "
-    "Goodbye.",
-)
+# Voicemail left on outbound calls, by scenario ("general" for the rest).
+VOICEMAIL_MESSAGES: dict[str, str] = {
+    "appointment": "Hi {first}, this is {agent} from {company}. I'm calling about your upcoming appointment "
+                   "on {weekday} at {time}. Please call us back at your convenience. Thank you.",
+    "order_status": "Hi {first}, {agent} from {company} here. Your order {order} is {order_state}. "
+                    "No action is needed. Goodbye.",
+    "payment_reminder": "Hello {first}, this is {agent} calling from {company} about your account balance. "
+                        "Please call us back. Have a good day.",
+    "general": "Hello, this is {agent} calling from {company}. Please call us back when you have a moment. "
+               "Thank you.",
+}
 
 # System messages appended after the scripted turns, by status.
 STATUS_SYSTEM_MESSAGES: dict[str, tuple[str, ...]] = {
     "abandoned": ("Customer disconnected", "Session timed out after 10 minutes of inactivity"),
-    "failed": ("Agent error: upstream service timeout", "Message delivery failed (carrier rejected)",
-               "Call dropped: network error"),
+    "failed": ("Agent error: upstream service timeout", "Message delivery failed"),
     "human_handoff": ("Transferred to a human agent", "Call transferred to the support queue"),
     "restarted": ("Conversation restarted by the customer",),
     "reported": ("Conversation reported for review",),
@@ -558,7 +571,7 @@ REASONS: dict[str, tuple[str, ...]] = {
                 "Customer asked why the invoice was higher than usual."),
     "payment_reminder": ("Outbound reminder about an overdue balance of ${amount}.",),
     "appointment": ("Customer wanted to book or change an appointment.",
-                    "Appointment confirmation for {weekday} at {time}."),
+                    "Customer asked to schedule a service visit."),
     "order_status": ("Customer asked about the status of order {order}.",
                      "Customer reported a problem with the delivery of order {order}."),
     "tech_support": ("Customer reported a problem with their {device}.",
@@ -568,7 +581,15 @@ REASONS: dict[str, tuple[str, ...]] = {
     "complaint": ("Customer complained about repeated service problems.",
                   "Customer complained about a delayed refund of ${amount}."),
     "general": ("Customer had a general question about stores and policies.",
-                "Follow-up about a recent visit."),
+                "Customer asked about shipping and returns."),
+    "survey": ("Outbound feedback survey after a recent visit.",),
+}
+
+# Outbound conversations of a scenario are started by the agent, so they read differently.
+REASONS_OUTBOUND: dict[str, tuple[str, ...]] = {
+    "appointment": ("Appointment confirmation for {weekday} at {time}.", "Outbound appointment reminder."),
+    "order_status": ("Proactive delivery update for order {order}.",),
+    "unsubscribe": ("Contact replied to a marketing message asking to opt out.",),
 }
 
 SUMMARIES: dict[str, tuple[str, ...]] = {
@@ -590,7 +611,15 @@ SUMMARIES: dict[str, tuple[str, ...]] = {
     "complaint": ("{first} complained about repeated problems; the agent apologised and applied a credit.",
                   "The agent escalated {first}'s complaint as case {ticket}."),
     "general": ("{first} asked general questions about opening hours and returns.",
-                "The agent collected feedback from {first} about a recent visit."),
+                "The agent answered {first}'s questions about store policies."),
+    "survey": ("The agent collected feedback from {first} about a recent visit.",),
+}
+
+SUMMARIES_OUTBOUND: dict[str, tuple[str, ...]] = {
+    "appointment": ("The agent reminded {first} of the appointment on {weekday} at {time}.",
+                    "The agent confirmed or moved {first}'s appointment on {weekday}."),
+    "order_status": ("The agent told {first} that order {order} is {order_state}, expected {date}.",),
+    "unsubscribe": ("{first} replied STOP to a marketing message and was opted out.",),
 }
 
 OUTCOMES: dict[str, tuple[str, ...]] = {

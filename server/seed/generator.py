@@ -349,9 +349,11 @@ class TenantGenerator:
         self._sentiments = {mood: self._sentiment_pool(setup, w) for mood, w in text.MOOD_EMOTIONS.items()}
         self._tag_pool = {scenario: [self._base_tags(scenario, setup, self._languages) for _ in range(_POOL)]
                           for scenario in text.SCENARIO_FLOW}
+        observations = text.ANALYSIS_OBSERVATIONS
         self._analysis: dict[str, list[str]] = {
-            str(status): [f"{obs} {sug}".strip() for obs in text.ANALYSIS_OBSERVATIONS.get(status, ())
-                     + text.ANALYSIS_OBSERVATIONS["other"] for sug in text.SUGGESTIONS]
+            status.value: [f"{obs} {sug}".strip()
+                           for obs in observations.get(status.value, ()) + observations["other"]
+                           for sug in text.SUGGESTIONS]
             for status in Status
         }
         self._negative_analysis = [f"{obs} {sug}".strip() for obs in text.ANALYSIS_OBSERVATIONS["negative"]
@@ -360,8 +362,7 @@ class TenantGenerator:
         key_sets = [combo for n in (1, 2, 3) for combo in combinations(keys, n)]
         self._parameter_pool = [self._make_parameters(ctx, setup, key_sets) for ctx in self._contexts]
         self._artifact_blobs = {k: v for k, v in artifact_blobs.items() if v}
-        self._artifact_kinds: list[str] = [k for k in (ArtifactKind.CSV, ArtifactKind.IMAGE, ArtifactKind.PDF)
-                                if k in self._artifact_blobs]
+        self._artifact_kinds = [k.value for k in ArtifactKind if k.value in self._artifact_blobs]
 
     # -- setup helpers ------------------------------------------------------------
 

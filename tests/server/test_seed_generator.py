@@ -317,6 +317,8 @@ def _rms(samples: array[int]) -> float:
 def test_voice_clips_are_stereo_speech_matching_their_turns(tmp_path: Path) -> None:
     clips = make_voice_clips(2, random.Random(1), tmp_path)
     assert len(clips) == 2
+    again = make_voice_clips(2, random.Random(1), tmp_path / "again")
+    assert [c.blob.sha256 for c in clips] == [c.blob.sha256 for c in again]  # reproducible bytes
     for clip in clips:
         assert clip.blob.media_type == "audio/wav"
         assert 6 <= len(clip.turns) <= 12 and 20_000 <= clip.duration_ms <= 70_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -177,6 +178,14 @@ def rename_database(ctx: Context, old: str, new: str) -> None:
         c.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new)))
 
 
+def schema_fingerprint() -> str:
+    """Changes whenever a migration does: a database seeded under another schema is stale."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "server" / "db" / "migrations" / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def read_marker(ctx: Context, name: str) -> dict[str, Any] | None:
     with admin(ctx) as c:
         row = c.execute(
@@ -188,7 +197,9 @@ def read_marker(ctx: Context, name: str) -> dict[str, Any] | None:
         marker = json.loads(row[0])
     except ValueError:
         return None
-    return marker if isinstance(marker, dict) and marker.get("convodesk_bench") == 1 else None
+    if not isinstance(marker, dict) or marker.get("convodesk_bench") != 1:
+        return None
+    return marker if marker.get("schema") == schema_fingerprint() else None
 
 
 def write_marker(ctx: Context, name: str, conversations: int, seeded_at: datetime) -> None:
@@ -198,6 +209,7 @@ def write_marker(ctx: Context, name: str, conversations: int, seeded_at: datetim
         "seed": SEED_VALUE,
         "audio_clips": AUDIO_CLIPS,
         "seeded_at": seeded_at.isoformat(),
+        "schema": schema_fingerprint(),
     }
     with admin(ctx) as c:
         query = sql.SQL("COMMENT ON DATABASE {} IS {}")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bench.common import DEFAULT_PG, SCALES, Context, db_url, libpq_url, shared_name
 from bench.search_bench import DATE_DESC, TENANT, _request, _sample_values, capture, filter_cases
+from server.db.engine import PG_OPTIONS
 
 VIEWS = {
     "view.all": {},
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = {name: _request(f, DATE_DESC) for name, f in (VIEWS | filter_cases(ids, flow_id)).items()}
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
-        with psycopg.connect(libpq_url(url), autocommit=True) as raw:
+        with psycopg.connect(libpq_url(url), autocommit=True, options=PG_OPTIONS) as raw:
             for name in args.cases or list(cases):
                 body = cases[name]
                 if args.cursor_pages:

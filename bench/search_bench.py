@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
 
 from bench.common import BenchPlatform, Context, emit, libpq_url, log, percentile, seeded_database, summary
+from server.db.engine import PG_OPTIONS
 
 TENANT = "acme"
 LIMIT = 100
@@ -77,7 +78,7 @@ def _run_cases(ctx: Context, url: str, http: httpx.Client, cases: dict[str, dict
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     first_p99: dict[str, float] = {}
     try:
-        with psycopg.connect(libpq_url(url), autocommit=True) as raw:
+        with psycopg.connect(libpq_url(url), autocommit=True, options=PG_OPTIONS) as raw:
             for name, body in cases.items():
                 statements = capture(engine, body)
                 post = _poster(http, body)

@@ -33,7 +33,7 @@ Close codes: 4401 unauthenticated, 4403 wrong tenant, 4422 invalid cursor,
 4410 cursor older than the event retention (7 days; resync through `changes`),
 4408 the client read too slowly (reconnect with its cursor).
 
-**Counts.** `total` is exact up to 10,000 matches; above that it is the
+**Counts.** `total` is exact up to 1,000 matches; above that it is the
 database's estimate and `total_is_estimate` is true.
 """
 

@@ -75,7 +75,7 @@ class SearchPage(BaseModel):
         "its cursors repeat that count."
     )
     total_is_estimate: bool = Field(
-        description="True when more than 10,000 rows match and `total` is the planner's estimate."
+        description="True when more than 1,000 rows match and `total` is the planner's estimate."
     )
 
 

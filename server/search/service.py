@@ -15,7 +15,7 @@ from server.search import cursor as cursors
 from server.search.filter_sql import conditions
 from server.search.summaries import summary_of
 
-EXACT_COUNT_LIMIT = 10_000
+EXACT_COUNT_LIMIT = 1_000
 
 SORT_COLUMNS: dict[str, tuple[InstrumentedAttribute[Any], type]] = {
     "id": (Conversation.id, str),

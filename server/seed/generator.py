@@ -20,7 +20,7 @@ from itertools import combinations, product
 from typing import Final, Generic, TypeVar
 
 from server.domain import ArtifactKind, Direction, MessageRole, Platform, Status, UsedFor
-from server.seed import text
+from server.seed import function_calls, hostile_samples, scripts, text
 from server.seed.flows import random_paths
 from server.seed.media import ARTIFACT_NAMES, VoiceClip
 from server.seed.records import (
@@ -173,11 +173,11 @@ class _Compiled:
     handoff: bool
 
 
-def _compile(script: text.Script, greeting: bool = False) -> _Compiled:
+def _compile(script: scripts.Script, greeting: bool = False) -> _Compiled:
     turns = [(r, t) for r, t in script.turns]
     shift = 0
     if greeting and turns[0][0] == CUSTOMER:  # web/Slack bots speak first
-        turns.insert(0, (AGENT, text.CHAT_GREETING))
+        turns.insert(0, (AGENT, scripts.CHAT_GREETING))
         shift = 1
     per_turn: dict[int, int] = {}
     for turn, _ in script.calls:
@@ -295,15 +295,15 @@ class TenantGenerator:
 
         # Scripts by (style, scenario, direction), with fallbacks resolved now.
         self._scripts = self._compile_scripts()
-        self._contexts = [text.scenario_context(setup) | {"agent": self.agent_name, "company": self.company}
-                          for _ in range(_CONTEXT_POOL)]
+        names = {"agent": self.agent_name, "company": self.company}
+        self._contexts = [function_calls.scenario_context(setup) | names for _ in range(_CONTEXT_POOL)]
 
         # Offsets (ms) -> timedelta, since building a timedelta costs more than the addition:
         # whole seconds (text messages are timed to the second) and every clip offset.
         self._td: dict[int, timedelta] = {s * 1000: timedelta(seconds=s) for s in range(7200)}
 
         # Voice clips by direction.
-        scripts_by_key = {s.key: s for s in text.VOICE_SCRIPTS}
+        scripts_by_key = {s.key: s for s in scripts.VOICE_SCRIPTS}
         self._clips: dict[str, list[_Clip]] = {INBOUND: [], OUTBOUND: []}
         all_clips: list[_Clip] = []
         for clip in voice_clips:
@@ -368,8 +368,8 @@ class TenantGenerator:
 
     @staticmethod
     def _compile_scripts() -> dict[tuple[str, str, str, bool], list[_Compiled]]:
-        by_key: dict[tuple[str, str, str], list[text.Script]] = {}
-        for script in text.VOICE_SCRIPTS + text.CHAT_SCRIPTS + text.EMAIL_SCRIPTS:
+        by_key: dict[tuple[str, str, str], list[scripts.Script]] = {}
+        for script in scripts.VOICE_SCRIPTS + scripts.CHAT_SCRIPTS + scripts.EMAIL_SCRIPTS:
             by_key.setdefault((script.style, script.scenario, script.direction), []).append(script)
         scenarios = set(text.SCENARIO_FLOW)
         out: dict[tuple[str, str, str, bool], list[_Compiled]] = {}
@@ -418,7 +418,8 @@ class TenantGenerator:
         suffix = number // len(self._names)
         email = f"{self._email_locals[combo]}{suffix or ''}@{_EMAIL_DOMAINS[number % 3]}"
         if number >= self.contacts:  # the few special contacts of hostile conversations
-            return text.HOSTILE_NAMES[(number - self.contacts) % len(text.HOSTILE_NAMES)], phone, email
+            names = hostile_samples.HOSTILE_NAMES
+            return names[(number - self.contacts) % len(names)], phone, email
         return self._names[combo], phone, email
 
     def contact_id(self, number: int) -> str:
@@ -455,7 +456,7 @@ class TenantGenerator:
         used_for = _TEST if r() < 0.08 else _PRODUCTION
 
         if hostile:
-            number = self.contacts + variant % len(text.HOSTILE_NAMES)
+            number = self.contacts + variant % len(hostile_samples.HOSTILE_NAMES)
         elif r() < 0.25:  # a heavy tail of frequent contacts
             number = int(self.contacts * r() ** 2)
         else:
@@ -501,7 +502,7 @@ class TenantGenerator:
         if status == S.NO_ANSWER:
             end_ms = 1000 * (20 + int(r() * 25))  # ringing until the carrier gives up
         elif status == S.ANSWERING_MACHINE_MESSAGE_LEFT:
-            voicemail = text.VOICEMAIL_MESSAGES
+            voicemail = scripts.VOICEMAIL_MESSAGES
             spoken = voicemail.get(scenario, voicemail["general"]).format_map(ctx)
             offset = 9_000 + int(r() * 12_000)  # rings, greeting, beep
             duration = len(spoken) * _SPEECH_MS_PER_CHAR
@@ -509,7 +510,7 @@ class TenantGenerator:
             end_ms = offset + duration + 600
         elif status == S.ANSWERING_MACHINE_NO_MESSAGE_LEFT:
             offset = 9_000 + int(r() * 12_000)
-            rows.append((SYSTEM, text.STATUS_SYSTEM_MESSAGES[status][0], offset, 0))
+            rows.append((SYSTEM, scripts.STATUS_SYSTEM_MESSAGES[status][0], offset, 0))
             end_ms = offset + 1_500
         elif clip is not None:
             rows = list(clip.rows)
@@ -536,7 +537,8 @@ class TenantGenerator:
                              46 * _SPEECH_MS_PER_CHAR if is_voice else 0))
                 calls.append((len(rows) - 1, "transfer_to_human", 1, 1))
                 end_ms = offset + rows[-1][3] + 2_000
-        system_texts = (text.VOICE_SYSTEM_MESSAGES if is_voice else text.STATUS_SYSTEM_MESSAGES).get(status)
+        system_lines = scripts.VOICE_SYSTEM_MESSAGES if is_voice else scripts.STATUS_SYSTEM_MESSAGES
+        system_texts = system_lines.get(status)
         if system_texts and rows and status != S.ANSWERING_MACHINE_NO_MESSAGE_LEFT \
                 and not (status == S.UNSUBSCRIBED and scenario == "unsubscribe"):
             sys_text = system_texts[int(r() * len(system_texts))]
@@ -620,9 +622,9 @@ class TenantGenerator:
             artifacts = self._artifacts(digest, hostile, variant, r)
 
         if hostile:
-            marker = text.HOSTILE_TAG_VALUES[variant % len(text.HOSTILE_TAG_VALUES)]
+            marker = hostile_samples.HOSTILE_TAG_VALUES[variant % len(hostile_samples.HOSTILE_TAG_VALUES)]
             summary = f"{summary} {marker}".strip()
-            formula = text.HOSTILE_FORMULAS[variant % len(text.HOSTILE_FORMULAS)]
+            formula = hostile_samples.HOSTILE_FORMULAS[variant % len(hostile_samples.HOSTILE_FORMULAS)]
             tags = [*[t for t in tags if t[0] != "Issue"][:3], ("Issue", marker)]
             parameters = [*[p for p in parameters if p[0] != "campaign"][:2], ("campaign", formula)]
 
@@ -713,7 +715,7 @@ class TenantGenerator:
         ctx: dict[str, str], r: Rand,
     ) -> tuple[list[FunctionCallRecord], list[tuple[str, str]]]:
         td = self._td
-        functions = text.FUNCTIONS
+        functions = function_calls.FUNCTIONS
         out: list[FunctionCallRecord] = []
         tags: list[tuple[str, str]] = []
         count = len(messages)
@@ -785,7 +787,7 @@ class TenantGenerator:
     @staticmethod
     def _hostile_rows(rows: list[Row], variant: int) -> list[Row]:
         """Swap the first and last customer messages for two hostile samples."""
-        samples = text.HOSTILE_MESSAGES
+        samples = hostile_samples.HOSTILE_MESSAGES
         first, second = samples[(2 * variant) % len(samples)], samples[(2 * variant + 1) % len(samples)]
         customer = [i for i, row in enumerate(rows) if row[0] == CUSTOMER]
         rows = list(rows)
@@ -802,7 +804,7 @@ class TenantGenerator:
 
     def _artifacts(self, digest: str, hostile: bool, variant: int, r: Rand) -> list[ArtifactRecord]:
         if hostile:
-            odd = text.HOSTILE_ARTIFACT_NAMES
+            odd = hostile_samples.HOSTILE_ARTIFACT_NAMES
             chosen = [odd[(2 * variant) % len(odd)], odd[(2 * variant + 1) % len(odd)]]
             picks = [(k if k in self._artifact_blobs else self._artifact_kinds[0], n) for k, n in chosen]
         else:

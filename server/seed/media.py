@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from server.seed import text
+from server.seed import function_calls, scripts, text
 from server.seed.records import BlobRecord
 
 SAMPLE_RATE = 8000  # telephony rate; keeps a 60 s stereo clip under 2 MB
@@ -38,7 +38,7 @@ class VoiceClip:
     blob: BlobRecord
     turns: list[tuple[str, str, int, int]]  # (role, text, offset_ms, duration_ms)
     duration_ms: int
-    script: str = ""  # key of the text.Script it was spoken from
+    script: str = ""  # key of the scripts.Script it was spoken from
     context: dict[str, str] = field(default_factory=dict)  # values spoken in it (order number...)
 
 
@@ -70,13 +70,13 @@ def _synthesize(text_: str, voice: str, path: Path) -> array[int]:
     return samples
 
 
-def _pick_scripts(count: int, rng: random.Random) -> list[text.Script]:
+def _pick_scripts(count: int, rng: random.Random) -> list[scripts.Script]:
     # Roughly a third outbound (clip 1, 4, 7...), so even count=2 has both directions.
-    inbound = [s for s in text.VOICE_SCRIPTS if s.direction == "inbound"]
-    outbound = [s for s in text.VOICE_SCRIPTS if s.direction == "outbound"]
+    inbound = [s for s in scripts.VOICE_SCRIPTS if s.direction == "inbound"]
+    outbound = [s for s in scripts.VOICE_SCRIPTS if s.direction == "outbound"]
     rng.shuffle(inbound)
     rng.shuffle(outbound)
-    picked: list[text.Script] = []
+    picked: list[scripts.Script] = []
     used = {"inbound": 0, "outbound": 0}
     for i in range(count):
         direction, pool = ("outbound", outbound) if i % 3 == 1 else ("inbound", inbound)
@@ -86,7 +86,7 @@ def _pick_scripts(count: int, rng: random.Random) -> list[text.Script]:
 
 
 def _clip_context(rng: random.Random) -> dict[str, str]:
-    ctx = text.scenario_context(rng)
+    ctx = function_calls.scenario_context(rng)
     ctx["first"] = rng.choice(text.FIRST_NAMES)
     ctx["last"] = rng.choice(text.LAST_NAMES)
     ctx["agent"] = rng.choice(text.AGENT_NAMES)
@@ -123,12 +123,12 @@ def _mix(
 
 
 def make_voice_clips(count: int, rng: random.Random, workdir: Path, *, workers: int = 4) -> list[VoiceClip]:
-    """`count` stereo call recordings of scripted conversations (see text.VOICE_SCRIPTS).
+    """`count` stereo call recordings of scripted conversations (see scripts.VOICE_SCRIPTS).
 
     The scripts never name the company, so one set of clips serves every tenant.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    plans: list[tuple[text.Script, dict[str, str], list[tuple[str, str]]]] = []
+    plans: list[tuple[scripts.Script, dict[str, str], list[tuple[str, str]]]] = []
     for script in _pick_scripts(count, rng):
         ctx = _clip_context(rng)
         plans.append((script, ctx, [(role, tpl.format_map(ctx)) for role, tpl in script.turns]))

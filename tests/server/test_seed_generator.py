@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from server.domain import FlowNodeKind, Platform, Status
-from server.seed import text
+from server.seed import function_calls, hostile_samples, scripts, text
 from server.seed.flows import make_flows, random_path
 from server.seed.generator import TenantGenerator
 from server.seed.media import VoiceClip, make_artifact_blobs, make_voice_clips, sha256_blob
@@ -35,8 +35,8 @@ def _fake_clips() -> list[VoiceClip]:
     """Clips with the real scripts and timing but silent audio, so these tests need no espeak-ng."""
     rng = random.Random(5)
     clips = []
-    for script in text.VOICE_SCRIPTS:
-        ctx = text.scenario_context(rng) | {"first": "Ana", "last": "Costa", "agent": "Ava",
+    for script in scripts.VOICE_SCRIPTS:
+        ctx = function_calls.scenario_context(rng) | {"first": "Ana", "last": "Costa", "agent": "Ava",
                                             "company": "Acme", "phone": "+12015550100",
                                             "email": "ana.costa@example.com"}
         turns, cursor = [], 400
@@ -273,12 +273,12 @@ def test_small_seeds_contain_every_hostile_sample() -> None:
                    "DROP TABLE conversations", "\u202e", "😡", "مرحبا", "שלום"):
         assert needle in blob, needle
     names = {a.name for r in records for a in r.artifacts}
-    assert {name for _, name in text.HOSTILE_ARTIFACT_NAMES} <= names
+    assert {name for _, name in hostile_samples.HOSTILE_ARTIFACT_NAMES} <= names
     assert any(len(n) == 300 for n in names)
-    assert any(r.contact_display in text.HOSTILE_NAMES for r in records)
-    assert any(v in text.HOSTILE_TAG_VALUES for r in records for _, v in r.tags)
-    assert any(v in text.HOSTILE_FORMULAS for r in records for _, v in r.parameters)
-    assert any(any(m in r.summary for m in text.HOSTILE_TAG_VALUES) for r in records)
+    assert any(r.contact_display in hostile_samples.HOSTILE_NAMES for r in records)
+    assert any(v in hostile_samples.HOSTILE_TAG_VALUES for r in records for _, v in r.tags)
+    assert any(v in hostile_samples.HOSTILE_FORMULAS for r in records for _, v in r.parameters)
+    assert any(any(m in r.summary for m in hostile_samples.HOSTILE_TAG_VALUES) for r in records)
     assert sum(r.status == "in_progress" for r in records) >= 3  # and a few live ones
 
 

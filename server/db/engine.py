@@ -20,7 +20,9 @@ def normalise_url(url: str) -> str:
 
 
 # API queries read a page of rows: starting parallel workers costs more than it saves.
-PG_OPTIONS = "-c max_parallel_workers_per_gather=0"
+# Filter values decide the plan (a rare tag and a common one want different ones), so a
+# prepared statement must not fall back to a generic plan.
+PG_OPTIONS = "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

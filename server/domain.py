@@ -106,3 +106,6 @@ SORTABLE_COLUMNS = (
     "date",
     "flagged",
 )
+
+# Every column of the conversations table, in their default order.
+TABLE_COLUMNS = (*SORTABLE_COLUMNS, "functions", "parameters", "tags")

@@ -8,23 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.domain import FlowNodeKind
+from server.domain import TABLE_COLUMNS, FlowNodeKind
 from server.schemas.filter import Filter, Sort
 
-COLUMNS = (
-    "id",
-    "platform",
-    "contact",
-    "status",
-    "flow",
-    "duration",
-    "last_message",
-    "date",
-    "flagged",
-    "functions",
-    "parameters",
-    "tags",
-)
+COLUMNS = TABLE_COLUMNS
 Column = Literal[COLUMNS]  # type: ignore[valid-type]
 
 

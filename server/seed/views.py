@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from server.db.models import View
+from server.domain import TABLE_COLUMNS
 
-ALL_COLUMNS = [
-    "id", "platform", "contact", "status", "flow", "duration",
-    "last_message", "date", "flagged", "functions", "parameters", "tags",
-]
+ALL_COLUMNS = list(TABLE_COLUMNS)
 DATE_DESC = {"column": "date", "descending": True}
 
 

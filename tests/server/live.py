@@ -18,7 +18,6 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from websockets.exceptions import ConnectionClosed
@@ -202,11 +201,6 @@ def fresh_token(base_url: str, username: str, tenant: str = "acme") -> str:
 
 def user_token(base_url: str, username: str) -> str:
     return sign_in(base_url, username)["access_token"]
-
-
-def refresh_client(client: httpx.Client, base_url: str, username: str, tenant: str = "acme") -> None:
-    """Give a session-long client a new tenant token (they last five minutes)."""
-    client.headers["Authorization"] = f"Bearer {fresh_token(base_url, username, tenant)}"
 
 
 # --- the events WebSocket -------------------------------------------------------

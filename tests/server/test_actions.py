@@ -28,15 +28,6 @@ BODIES: dict[str, dict[str, str]] = {
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fresh_tokens(
-    platform: Platform, supervisor: httpx.Client, readonly: httpx.Client, admin: httpx.Client
-) -> None:
-    """The session's clients carry five-minute tokens; renew them for this module."""
-    for client, name in ((supervisor, "supervisor"), (readonly, "readonly"), (admin, "admin")):
-        live.refresh_client(client, platform.url, name)
-
-
 @pytest.fixture(scope="module")
 def new_call(platform: Platform, db_url: str) -> Iterator[Callable[..., str]]:
     """Insert a fresh in-progress AI voice call (or another kind); all are deleted at the end."""

@@ -20,15 +20,6 @@ from tests.server import live
 from tests.server.platform import Platform
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fresh_tokens(
-    platform: Platform, supervisor: httpx.Client, readonly: httpx.Client, admin: httpx.Client
-) -> None:
-    """The session's clients carry five-minute tokens; renew them for this module."""
-    for client, name in ((supervisor, "supervisor"), (readonly, "readonly"), (admin, "admin")):
-        live.refresh_client(client, platform.url, name)
-
-
 @pytest.fixture(scope="module")
 def token(platform: Platform) -> str:
     return live.fresh_token(platform.url, "supervisor")

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from server.db.models import Artifact, Conversation
-from server.seed.text import (
+from server.seed.hostile_samples import (
     HOSTILE_HTML,
     HOSTILE_LONG,
     HOSTILE_MESSAGES,

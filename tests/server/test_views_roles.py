@@ -21,15 +21,6 @@ BUILTINS = {"acme-all": "All Conversations", "acme-production": "Production Call
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fresh_tokens(
-    platform: Platform, supervisor: httpx.Client, readonly: httpx.Client, admin: httpx.Client
-) -> None:
-    """The session's clients carry five-minute tokens; renew them for this module."""
-    for client, name in ((supervisor, "supervisor"), (readonly, "readonly"), (admin, "admin")):
-        live.refresh_client(client, platform.url, name)
-
-
 @pytest.fixture(scope="module")
 def created(db_url: str) -> Iterator[list[str]]:
     ids: list[str] = []

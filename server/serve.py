@@ -38,7 +38,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, simulate: i
             port=port,
             workers=workers,
             log_config=logs.LOG_CONFIG,
-            ws="websockets",
+            ws="websockets-sansio",
             # Events are small JSON objects sent to many subscribers: compressing each
             # one for each subscriber costs more CPU than the bytes it saves on a LAN.
             ws_per_message_deflate=False,

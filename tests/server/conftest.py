@@ -47,11 +47,8 @@ def seeded_db(db_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def platform(seeded_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = Platform(seeded_db).start(tmp_path_factory.mktemp("logs"))
-    try:
+    with Platform(seeded_db).running(tmp_path_factory.mktemp("logs")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="session")

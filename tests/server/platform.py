@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -69,6 +71,15 @@ class Platform:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         self.wait_ready()
         return self
+
+    @contextmanager
+    def running(self, log_dir: Path) -> Iterator[Platform]:
+        """The platform started for the block, stopped after it whatever happens."""
+        self.start(log_dir)
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -50,8 +50,7 @@ def test_a_cursor_older_than_retention_is_refused(tmp_path: Path) -> None:
     with db.session() as session:
         prune_events(session, timedelta(days=7))
     db.dispose()
-    platform = Platform(url).start(tmp_path)
-    try:
+    with Platform(url).running(tmp_path) as platform:
         token = tenant_token(platform.url, sign_in(platform.url, "supervisor")["access_token"], "acme")
         ws_url = platform.url.replace("http", "ws") + "/api/v1/acme/events"
         headers = {"Authorization": f"Bearer {token}"}
@@ -64,5 +63,3 @@ def test_a_cursor_older_than_retention_is_refused(tmp_path: Path) -> None:
         # From the horizon on, resuming works and replays what is kept.
         with connect(f"{ws_url}?cursor={old}", additional_headers=headers) as ws:
             assert json.loads(ws.recv(timeout=5))["seq"] == new
-    finally:
-        platform.stop()

@@ -30,11 +30,8 @@ SUBSCRIBERS = 8
 @pytest.fixture(scope="module")
 def two_workers(seeded_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """A second platform process with two workers, on the session's (seeded) database."""
-    running = Platform(seeded_db, workers=2).start(tmp_path_factory.mktemp("multiworker"))
-    try:
+    with Platform(seeded_db, workers=2).running(tmp_path_factory.mktemp("multiworker")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -52,11 +52,8 @@ def sim_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def simulated(sim_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    running = Platform(sim_db, simulate=SIMULATED).start(tmp_path_factory.mktemp("simulator-logs"))
-    try:
+    with Platform(sim_db, simulate=SIMULATED).running(tmp_path_factory.mktemp("simulator-logs")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

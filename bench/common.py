@@ -265,7 +265,7 @@ class BenchPlatform:
     """`python -m server serve` with tokens that outlive a long run."""
 
     def __init__(self, db: str, log_dir: Path, *, workers: int = 1) -> None:
-        from tests.server.platform import Platform
+        from tests.platform import Platform
 
         self._platform = Platform(db, workers=workers)
         self._log_dir = log_dir
@@ -299,7 +299,7 @@ class BenchPlatform:
         log(f"platform at {self.url} stopped in {time.perf_counter() - started:.1f} s")
 
     def tenant_token(self, username: str = "supervisor", tenant: str = "acme") -> str:
-        from tests.server.platform import sign_in, tenant_token
+        from tests.platform import sign_in, tenant_token
 
         user = sign_in(self.url, username)
         return tenant_token(self.url, user["access_token"], tenant)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.server.platform import Platform, api_client, seed
+from tests.platform import Platform, api_client, seed
 
 SEEDED_CONVERSATIONS = 600
 

@@ -28,7 +28,7 @@ from server.db.models import AuditEntry, Contact, Conversation, Event
 from server.domain import Direction, MessageRole, Platform, Status, UsedFor
 from server.seed.records import ConversationRecord, MessageRecord
 from server.store import conversations as store
-from tests.server.platform import sign_in, tenant_token
+from tests.platform import sign_in, tenant_token
 
 TEST_PREFIX = "cnv_test_"
 CONTACT_PREFIX = "ct_test_"

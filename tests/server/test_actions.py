@@ -18,7 +18,7 @@ import pytest
 from server.domain import Platform as Channel
 from server.domain import Status
 from tests.server import live
-from tests.server.platform import Platform, api_client
+from tests.platform import Platform, api_client
 
 ACTIONS = ("listen", "takeover", "handback", "leave", "enqueue", "end", "transfer", "coach")
 BODIES: dict[str, dict[str, str]] = {

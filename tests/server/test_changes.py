@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from server.db.engine import Database
-from tests.server.platform import Platform, api_client
+from tests.platform import Platform, api_client
 from tests.server.records import (
     Json,
     all_changes,

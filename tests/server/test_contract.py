@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from server.api.contract import openapi_json
-from tests.server.platform import Platform, sign_in, tenant_token
+from tests.platform import Platform, sign_in, tenant_token
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.json"
 schema = schemathesis.openapi.from_path(CONTRACT)

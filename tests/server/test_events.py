@@ -17,7 +17,7 @@ import pytest
 
 from server.domain import MessageRole, Status
 from tests.server import live
-from tests.server.platform import Platform
+from tests.platform import Platform
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.server.platform import Platform, api_client
+from tests.platform import Platform, api_client
 from tests.server.records import Json, iso, parse_time, search_all, search_ids
 
 TENANT = "globex"

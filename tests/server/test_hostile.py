@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.server.platform import Platform, api_client
+from tests.platform import Platform, api_client
 from tests.server.records import Json, assert_problem, search_all
 
 SEARCH = "conversations/search"

@@ -16,7 +16,7 @@ from server.db.models import Event
 from server.domain import EventType
 from server.maintenance import prune_events, pruned_through
 from server.store import events
-from tests.server.platform import Platform, seed, sign_in, tenant_token
+from tests.platform import Platform, seed, sign_in, tenant_token
 
 
 def _old_and_new_events(db: Database) -> tuple[int, int]:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.server import live
-from tests.server.platform import Platform
+from tests.platform import Platform
 
 needs_pg = pytest.mark.skipif(
     not os.environ.get("CONVODESK_TEST_PG"),

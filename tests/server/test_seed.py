@@ -27,7 +27,7 @@ from server.seed.hostile_samples import (
     HOSTILE_RTL,
     HOSTILE_TAG_VALUES,
 )
-from tests.server.platform import ROOT, Platform, api_client
+from tests.platform import ROOT, Platform, api_client
 from tests.server.records import Json, assert_problem, database, search_all
 
 NOW = "2026-11-20T12:00:00+00:00"

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.server import live
-from tests.server.platform import Platform, api_client, seed
+from tests.platform import Platform, api_client, seed
 
 LIVE_PREFIX = "cnv_live_"
 SIMULATED = 4

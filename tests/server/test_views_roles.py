@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 
 from server.db.models import Tenant, View
 from tests.server import live
-from tests.server.platform import Platform, api_client
+from tests.platform import Platform, api_client
 
 BUILTINS = {"acme-all": "All Conversations", "acme-production": "Production Calls", "acme-test": "Test Calls"}
 PROBLEM = "application/problem+json"

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CLIENT_ID = "convodesk-desktop"
 REDIRECT = "http://127.0.0.1:53682/callback"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"

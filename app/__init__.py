@@ -1,0 +1,1 @@
+"""Convodesk client core: domain records, API, cache, sync. No widgets here (see ui/)."""

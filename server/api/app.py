@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         relay = EventRelay(db)
         app.state.relay = relay
         await relay.start()
+        _freeze_startup_heap()
         try:
             async with maintenance.running(db, timedelta(days=settings.event_retention_days)):
                 yield
@@ -58,6 +60,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulInPath)
     _routes(app)
     return app
+
+
+def _freeze_startup_heap() -> None:
+    """Keep the start-up heap (modules, models, the OpenAPI document) out of garbage collection.
+
+    A full collection walked all of it: about 100 ms every few hundred requests, the whole
+    p99 of a search page. Objects created by requests are still collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _routes(app: FastAPI) -> None:

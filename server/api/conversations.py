@@ -47,8 +47,8 @@ def search(body: SearchRequest, principal: TenantPrincipal, session: DbSession) 
         page = service.search(session, principal.tenant_id, body)
     except InvalidCursor as exc:
         raise Problem(422, "Invalid request", f"invalid value for: cursor ({exc})") from exc
-    # Serialised here, once: FastAPI would validate the hundred summaries again first.
-    return Response(page.model_dump_json(), media_type="application/json")
+    # Serialised here: FastAPI would validate the hundred summaries against SearchPage first.
+    return Response(page.json(), media_type="application/json")
 
 
 @router.get("/conversations/{conversation_id}", summary="The full record of one conversation")

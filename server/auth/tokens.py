@@ -110,15 +110,37 @@ def _at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
+# Tokens whose signature and claims were checked, with their expiry: a client sends the
+# same token with every request for minutes, and an RSA verification per request was a
+# tenth of a search page's server time. The expiry is still checked on every use.
+_VERIFIED_CAPACITY = 4096
+_verified: dict[str, tuple[AccessToken, float, str]] = {}
+
+
 def verify_access_token(keys: SigningKeys, settings: Settings, token: str) -> AccessToken:
     """Check signature, type, issuer and lifetime; the caller decides if the audience fits."""
+    known = _verified.get(token)
+    if known is not None and known[2] in keys.public_keys:  # its signing key is still trusted
+        claims, expires, _kid = known
+        if time.time() <= expires + LEEWAY_SECONDS:
+            return claims
+        raise TokenError("the token has expired")
+    verified, expires, kid = _verify_signed(keys, settings, token)
+    if len(_verified) >= _VERIFIED_CAPACITY:
+        _verified.clear()
+    _verified[token] = (verified, expires, kid)
+    return verified
+
+
+def _verify_signed(keys: SigningKeys, settings: Settings, token: str) -> tuple[AccessToken, float, str]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
         raise TokenError("the token is not a JWT") from exc
     if header.get("typ") != ACCESS_TOKEN_TYP:
         raise TokenError("the token is not an access token")
-    key = keys.public_keys.get(str(header.get("kid")))
+    kid = str(header.get("kid"))
+    key = keys.public_keys.get(kid)
     if key is None:
         raise TokenError("the token is signed with an unknown key")
     try:
@@ -136,7 +158,7 @@ def verify_access_token(keys: SigningKeys, settings: Settings, token: str) -> Ac
         raise TokenError("the token was issued by another issuer") from exc
     except jwt.InvalidTokenError as exc:
         raise TokenError("the token signature or claims are invalid") from exc
-    return _parse(claims)
+    return _parse(claims), float(claims["exp"]), kid
 
 
 def _parse(claims: dict[str, Any]) -> AccessToken:

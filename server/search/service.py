@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,10 +11,10 @@ from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.db.models import Conversation
-from server.schemas.conversations import SearchPage, SearchRequest
+from server.schemas.conversations import SearchRequest
 from server.search import cursor as cursors
+from server.search import summary_rows
 from server.search.filter_sql import conditions
-from server.search.summaries import summary_of
 
 EXACT_COUNT_LIMIT = 1_000
 
@@ -30,7 +31,27 @@ SORT_COLUMNS: dict[str, tuple[InstrumentedAttribute[Any], type]] = {
 }
 
 
-def search(session: Session, tenant_id: str, request: SearchRequest) -> SearchPage:
+@dataclass(frozen=True)
+class Page:
+    """One page of `SearchPage`, its summaries already JSON-ready."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int
+    total_is_estimate: bool
+
+    def json(self) -> bytes:
+        return summary_rows.dumps(
+            {
+                "items": self.items,
+                "next_cursor": self.next_cursor,
+                "total": self.total,
+                "total_is_estimate": self.total_is_estimate,
+            }
+        )
+
+
+def search(session: Session, tenant_id: str, request: SearchRequest) -> Page:
     column, value_type = SORT_COLUMNS[request.sort.column]
     position = None
     if request.cursor:
@@ -39,13 +60,13 @@ def search(session: Session, tenant_id: str, request: SearchRequest) -> SearchPa
     dialect = session.get_bind().dialect.name
     where = conditions(request.filter, tenant_id=tenant_id, now=now, dialect=dialect)
 
-    query = select(Conversation).where(*where)
+    query = select(*summary_rows.COLUMNS).where(*where)
     key = tuple_(column, Conversation.id)
     if position is not None:
         after = tuple_(_bind(position.value, column), _bind(position.id, Conversation.id))
         query = query.where(key < after if request.sort.descending else key > after)
     order = (column.desc(), Conversation.id.desc()) if request.sort.descending else (column, Conversation.id)
-    rows = session.scalars(query.order_by(*order).limit(request.limit + 1)).all()
+    rows = session.execute(query.order_by(*order).limit(request.limit + 1)).all()
 
     more = len(rows) > request.limit
     rows = rows[: request.limit]
@@ -67,8 +88,8 @@ def search(session: Session, tenant_id: str, request: SearchRequest) -> SearchPa
             request.filter,
             request.sort,
         )
-    return SearchPage(
-        items=[summary_of(row) for row in rows],
+    return Page(
+        items=summary_rows.summaries(rows),
         next_cursor=next_cursor,
         total=total,
         total_is_estimate=estimated,

@@ -1,0 +1,96 @@
+"""Conversation summaries straight from database rows to JSON.
+
+Search pages and the changes feed carry hundreds of summaries per response. Loading
+ORM objects and building pydantic records for them cost more than the query itself,
+so these paths select only the summary's columns and build the JSON-ready mapping
+directly. A test holds its output equal to `ConversationSummary` for every seeded
+conversation, so the contract stays the one the schema documents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from server.db.models import Conversation
+
+COLUMNS: tuple[ColumnElement[Any], ...] = (
+    Conversation.id,
+    Conversation.platform,
+    Conversation.contact_id,
+    Conversation.contact_display,
+    Conversation.point_of_contact,
+    Conversation.direction,
+    Conversation.used_for,
+    Conversation.status,
+    Conversation.flow_id,
+    Conversation.flow_name,
+    Conversation.duration_seconds,
+    Conversation.last_message,
+    Conversation.last_message_at,
+    Conversation.started_at,
+    Conversation.ended_at,
+    Conversation.flagged,
+    Conversation.functions,
+    Conversation.parameters,
+    Conversation.tags,
+    Conversation.live_state,
+    Conversation.supervisor_mode,
+    Conversation.current_node,
+    Conversation.audio_blob,
+    Conversation.change_seq,
+)  # type: ignore[assignment]
+
+
+def instant(value: datetime) -> str:
+    """The JSON spelling pydantic uses for an aware UTC datetime."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def summary(row: Sequence[Any]) -> dict[str, Any]:
+    """One summary, JSON-ready, from a row of COLUMNS."""
+    (
+        id_, platform, contact_id, contact, point_of_contact, direction, used_for, status, flow_id,
+        flow_name, duration, last_message, last_message_at, started_at, ended_at, flagged, functions,
+        parameters, tags, live_state, supervisor_mode, current_node, audio_blob, change_seq,
+    ) = row
+    return {
+        "id": id_,
+        "platform": platform,
+        "contact_id": contact_id,
+        "contact": contact,
+        "point_of_contact": point_of_contact,
+        "direction": direction,
+        "used_for": used_for,
+        "status": status,
+        "flow_id": flow_id,
+        "flow_name": flow_name,
+        "duration_seconds": duration,
+        "last_message": last_message,
+        "last_message_at": instant(last_message_at),
+        "started_at": instant(started_at),
+        "ended_at": None if ended_at is None else instant(ended_at),
+        "flagged": flagged,
+        "functions": functions,
+        "parameters": [{"key": k, "value": v} for k, v in parameters],
+        "tags": [{"key": k, "value": v} for k, v in tags],
+        "live_state": live_state,
+        "supervisor_mode": supervisor_mode,
+        "current_node": current_node,
+        "has_audio": audio_blob is not None,
+        "change_seq": change_seq,
+    }
+
+
+def summaries(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [summary(row) for row in rows]
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, as pydantic writes it."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

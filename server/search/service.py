@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Connection, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.db.models import Conversation
@@ -66,14 +66,16 @@ def search(session: Session, tenant_id: str, request: SearchRequest) -> Page:
         after = tuple_(_bind(position.value, column), _bind(position.id, Conversation.id))
         query = query.where(key < after if request.sort.descending else key > after)
     order = (column.desc(), Conversation.id.desc()) if request.sort.descending else (column, Conversation.id)
-    rows = session.execute(query.order_by(*order).limit(request.limit + 1)).all()
+    # Through the connection, not the Session: plain rows, none of the ORM's loading machinery.
+    connection = session.connection()
+    rows = connection.execute(query.order_by(*order).limit(request.limit + 1)).all()
 
     more = len(rows) > request.limit
     rows = rows[: request.limit]
     if position is not None:
         total, estimated = position.total, position.total_is_estimate
     else:
-        total, estimated = count(session, where, dialect)
+        total, estimated = count(connection, where, dialect)
     next_cursor = None
     if more:
         last = rows[-1]
@@ -100,22 +102,21 @@ def _bind(value: Any, column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     return literal(value, type_=column.type)
 
 
-def count(session: Session, where: list[ColumnElement[bool]], dialect: str) -> tuple[int, bool]:
+def count(connection: Connection, where: list[ColumnElement[bool]], dialect: str) -> tuple[int, bool]:
     """Exact up to EXACT_COUNT_LIMIT; beyond, PostgreSQL's planner estimate."""
     capped = select(Conversation.pk).where(*where).limit(EXACT_COUNT_LIMIT + 1).subquery()
-    exact = session.scalar(select(func.count()).select_from(capped)) or 0
+    exact = connection.scalar(select(func.count()).select_from(capped)) or 0
     if exact <= EXACT_COUNT_LIMIT:
         return exact, False
     if dialect != "postgresql":
-        return session.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0, False
+        return connection.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0, False
     compiled = (
         select(Conversation.pk)
         .where(*where)
-        .compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+        .compile(connection, compile_kwargs={"render_postcompile": True})
     )
     plan = (
-        session.connection()
-        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
         .scalar_one()
     )
     if isinstance(plan, str):

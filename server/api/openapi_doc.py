@@ -24,7 +24,8 @@ as `Authorization: Bearer …`.
 **Live events (WebSocket).** `GET /api/v1/{tenant}/events` upgraded to a
 WebSocket, with the same bearer header. Optional query `cursor`: the `cursor`
 of the last event received; everything after it is replayed first, then live
-events follow, each exactly once and in order. Each message is a JSON object
+events follow, each exactly once and in order. Each message is a JSON array of
+one or more events in order (several when they come in a burst); an event is
 `{"seq", "cursor", "type", "conversation_id", "at", "data"}` where `type` is one
 of `conversation.started`, `conversation.updated`, `conversation.message`,
 `conversation.ended`, `conversation.deleted`; `data.conversation` is the

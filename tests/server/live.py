@@ -218,15 +218,19 @@ class EventStream:
         self.connection = connection
         self._stack = stack
         self.received: list[dict[str, Any]] = []
+        self._unread: list[dict[str, Any]] = []  # events of a message not handed out yet
 
     @property
     def last_cursor(self) -> str | None:
         return self.received[-1]["cursor"] if self.received else None
 
     def next(self, timeout: float = WAIT) -> dict[str, Any]:
-        raw = self.connection.recv(timeout=timeout)
-        event = json.loads(raw)
-        assert isinstance(event, dict), raw
+        if not self._unread:
+            raw = self.connection.recv(timeout=timeout)
+            events = json.loads(raw)  # a message is an array of one or more events
+            assert isinstance(events, list) and events and all(isinstance(e, dict) for e in events), raw
+            self._unread = events
+        event = self._unread.pop(0)
         self.received.append(event)
         return event
 

@@ -17,8 +17,8 @@ import pytest
 
 from server.domain import Platform as Channel
 from server.domain import Status
-from tests.server import live
 from tests.platform import Platform, api_client
+from tests.server import live
 
 ACTIONS = ("listen", "takeover", "handback", "leave", "enqueue", "end", "transfer", "coach")
 BODIES: dict[str, dict[str, str]] = {

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from server.domain import MessageRole, Status
-from tests.server import live
 from tests.platform import Platform
+from tests.server import live
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server import live
 from tests.platform import Platform
+from tests.server import live
 
 needs_pg = pytest.mark.skipif(
     not os.environ.get("CONVODESK_TEST_PG"),

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.server import live
 from tests.platform import Platform, api_client, seed
+from tests.server import live
 
 LIVE_PREFIX = "cnv_live_"
 SIMULATED = 4

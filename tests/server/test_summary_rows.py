@@ -17,7 +17,8 @@ def test_every_seeded_summary_matches_the_schema_record(seeded_db: str) -> None:
     engine = create_engine(seeded_db.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with Session(engine) as session:
-            fast = {row[0]: summary_rows.summary(row) for row in session.execute(select(*summary_rows.COLUMNS))}
+            rows = session.execute(select(*summary_rows.COLUMNS))
+            fast = {row[0]: summary_rows.summary(row) for row in rows}
             records = {c.id: summary_of(c) for c in session.scalars(select(Conversation))}
     finally:
         engine.dispose()

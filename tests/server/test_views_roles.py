@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import delete, update
 
 from server.db.models import Tenant, View
-from tests.server import live
 from tests.platform import Platform, api_client
+from tests.server import live
 
 BUILTINS = {"acme-all": "All Conversations", "acme-production": "Production Calls", "acme-test": "Test Calls"}
 PROBLEM = "application/problem+json"

@@ -41,6 +41,8 @@ class Platform:
     port: int = field(default_factory=free_port)
     workers: int = 1
     simulate: int = 0
+    # Session-long fixtures keep their tokens for the whole run; token-renewal tests pass a few seconds.
+    access_token_seconds: int = 3600
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -61,9 +63,8 @@ class Platform:
             str(self.port),
             "--workers",
             str(self.workers),
-            # Session-long fixtures keep their tokens for the whole run.
             "--access-token-seconds",
-            "3600",
+            str(self.access_token_seconds),
         ]
         if self.simulate:
             command += ["--simulate-live", str(self.simulate)]
@@ -138,6 +139,13 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
+def sign_in_form_fields(page_html: str, username: str, password: str) -> dict[str, str]:
+    """What a browser posts back from the platform's sign-in page: its hidden fields plus the credentials."""
+    fields = {unescape(n): unescape(v) for n, v in re.findall(r'name="([^"]+)"\s+value="([^"]*)"', page_html)}
+    fields.update(username=username, password=password)
+    return fields
+
+
 def authorization_code(base_url: str, username: str, password: str, challenge: str, state: str = "st") -> str:
     """Drive the platform's sign-in page as a browser would; return the code."""
     params = {
@@ -152,10 +160,7 @@ def authorization_code(base_url: str, username: str, password: str, challenge: s
     with httpx.Client(base_url=base_url, timeout=10) as http:
         page = http.get("/oauth/authorize", params=params)
         page.raise_for_status()
-        fields = {
-            unescape(n): unescape(v) for n, v in re.findall(r'name="([^"]+)"\s+value="([^"]*)"', page.text)
-        }
-        fields.update(username=username, password=password)
+        fields = sign_in_form_fields(page.text, username, password)
         answer = http.post("/oauth/authorize", data=fields)
         assert answer.status_code in (302, 303), answer.text[:500]
         query = parse_qs(urlparse(answer.headers["location"]).query)

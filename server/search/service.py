@@ -74,6 +74,8 @@ def search(session: Session, tenant_id: str, request: SearchRequest) -> Page:
     rows = rows[: request.limit]
     if position is not None:
         total, estimated = position.total, position.total_is_estimate
+    elif not more:  # the whole result is on this first page: nothing left to count
+        total, estimated = len(rows), False
     else:
         total, estimated = count(connection, where, dialect)
     next_cursor = None

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from server.auth.dependencies import AuthError, principal_from_token
 from server.db.engine import Database
 from server.db.models import Event
-from server.events.relay import FRAME_EVENTS, EventRelay, Outgoing, Subscriber, event_rows, frame, outgoing
+from server.events.relay import FRAME_EVENTS, EventRelay, Outgoing, Subscriber, event_rows, frames, outgoing
 from server.maintenance import pruned_through
 
 router = APIRouter(tags=["events"])
@@ -121,7 +121,8 @@ async def _send(
         batch = await asyncio.to_thread(_replay, db, tenant_id, sent, head)
         if not batch:
             break
-        await websocket.send_text(frame(batch))
+        for text in frames(batch):
+            await websocket.send_text(text)
         sent = batch[-1].seq
     sent = max(sent, head)
     while True:
@@ -132,6 +133,7 @@ async def _send(
         while len(pending) < FRAME_EVENTS and not subscriber.queue.empty():
             pending.append(subscriber.queue.get_nowait())
         fresh = [m for m in pending if m.seq > sent]  # some may have come with the replay
+        for text in frames(fresh):
+            await websocket.send_text(text)
         if fresh:
-            await websocket.send_text(frame(fresh))
             sent = fresh[-1].seq

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "convodesk_events"
 BATCH = 2000
 QUEUE_LIMIT = 20_000
-FRAME_EVENTS = 500  # at most this many events in one WebSocket message
+FRAME_EVENTS = 500  # at most this many events in one WebSocket message,
+FRAME_BYTES = 512 * 1024  # and about this much text (one event may exceed it alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,17 @@ def outgoing(row: Sequence[Any]) -> Tenanted:
     return Tenanted(tenant_id, Outgoing(seq, text))
 
 
-def frame(messages: Sequence[Outgoing]) -> str:
-    """One WebSocket message: a JSON array of events in order."""
-    return "[" + ",".join(m.text for m in messages) + "]"
+def frames(messages: Sequence[Outgoing]) -> Iterator[str]:
+    """WebSocket messages for these events: JSON arrays of them, in order, each within
+    FRAME_EVENTS and FRAME_BYTES (so that a client's message size limit is never hit)."""
+    start = size = 0
+    for i, message in enumerate(messages):
+        if i > start and (i - start >= FRAME_EVENTS or size + len(message.text) > FRAME_BYTES):
+            yield "[" + ",".join(m.text for m in messages[start:i]) + "]"
+            start, size = i, 0
+        size += len(message.text) + 1
+    if start < len(messages):
+        yield "[" + ",".join(m.text for m in messages[start:]) + "]"
 
 
 class EventRelay:

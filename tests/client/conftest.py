@@ -31,9 +31,11 @@ def platform(platform_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 # === sign-in, keyring and API client fixtures (app/api) ===========================================
 
+import logging  # noqa: E402
 import os  # noqa: E402
 import re as _re  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from contextvars import ContextVar  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from urllib.parse import parse_qs, urlsplit  # noqa: E402
 
@@ -46,6 +48,17 @@ from tests.platform import sign_in_form_fields  # noqa: E402
 
 # ./dev test runs the suite in a D-Bus session whose gnome-keyring was unlocked with this.
 KEYRING_PASSWORD_ENV = "CONVODESK_TEST_KEYRING_PASSWORD"
+
+
+_IN_BROWSER: ContextVar[bool] = ContextVar("in_browser", default=False)
+
+
+class NotFromTheBrowser(logging.Filter):
+    """Drops log records made by the stand-in browser (its own httpx logs the redirect with the code):
+    a real browser is another process, and its traffic never reaches the app's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _IN_BROWSER.get()
 
 
 @dataclass
@@ -62,6 +75,13 @@ class FormBrowser:
 
     async def __call__(self, url: str) -> bool:
         self.opened.append(url)
+        marker = _IN_BROWSER.set(True)
+        try:
+            return await self._visit(url)
+        finally:
+            _IN_BROWSER.reset(marker)
+
+    async def _visit(self, url: str) -> bool:
         async with httpx.AsyncClient(timeout=15) as http:
             page = await http.get(url)
             page.raise_for_status()

@@ -1,0 +1,1 @@
+"""Keeping the cache in step with the platform: the change feed and the live events."""

@@ -1,0 +1,211 @@
+"""The cache kept in step with the platform: the change feed (resumable, idempotent,
+tombstones) and the live events (resume after a dropped connection), against real
+platform processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from app.api.auth.session import AuthSession
+from app.api.client import ApiClient
+from app.api.errors import Offline
+from app.cache.store import CacheStore, FileKind
+from app.connectivity import Connectivity, Link
+from app.domain import Conversation, Filter, LiveEvent, Sort
+from app.sync.changes import ChangeSync, SyncProgress
+from app.sync.live import Backoff, LiveEvents
+from tests.client.conftest import FormBrowser, settings_for
+from tests.client.netfault import CuttableRelay
+from tests.platform import Platform, seed
+
+pytestmark = pytest.mark.asyncio
+
+Connect = Callable[[Platform], "asyncio.Future[tuple[AuthSession, ApiClient]]"]
+
+
+@pytest_asyncio.fixture
+async def connect(
+    form_browser: Callable[..., FormBrowser], secret_service: object
+) -> AsyncIterator[Callable[[Platform], asyncio.Future[tuple[AuthSession, ApiClient]]]]:
+    opened: list[tuple[AuthSession, ApiClient]] = []
+
+    async def open_client(server: Platform) -> tuple[AuthSession, ApiClient]:
+        settings = settings_for(server, last_tenant="acme")
+        session = AuthSession(settings, open_browser=form_browser("supervisor"))
+        await session.sign_in()
+        pair = (session, ApiClient(session, settings))
+        opened.append(pair)
+        return pair
+
+    yield open_client  # type: ignore[misc]
+    for session, api in opened:
+        await api.aclose()
+        with contextlib.suppress(Exception):
+            await session.sign_out()
+        await session.aclose()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CacheStore]:
+    with CacheStore.open(tmp_path / "cache.db") as opened:
+        yield opened
+
+
+async def server_summaries(api: ApiClient) -> dict[str, Conversation]:
+    """Every conversation of the tenant as the platform lists it now."""
+    found: dict[str, Conversation] = {}
+    cursor = None
+    while True:
+        page = await api.search(Filter(), Sort(), limit=500, cursor=cursor)
+        found.update((c.id, c) for c in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return found
+
+
+def cached_summaries(store: CacheStore) -> dict[str, Conversation]:
+    ids = store.all_ids("acme", Filter(), Sort(), now=datetime.now(UTC))
+    return {c.id: c for c in store.rows("acme", ids)}
+
+
+# --- the change feed ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_platform(tmp_path: Path) -> Platform:
+    """A small platform of this test's own, which the test may stop and start."""
+    db = f"sqlite:///{tmp_path / 'platform.db'}"
+    seed(db, 150, seed_value=5, audio_clips=1)
+    return Platform(db)
+
+
+async def test_a_sync_cut_by_the_platform_going_down_resumes_without_loss_or_duplicates(
+    own_platform: Platform, connect: Connect, store: CacheStore, tmp_path: Path
+) -> None:
+    own_platform.start(tmp_path)
+    try:
+        _session, api = await connect(own_platform)
+        expected = await server_summaries(api)
+        sync = ChangeSync(api, store, "acme", page_size=20)
+        pages: list[SyncProgress] = []
+
+        def stop_the_platform_after_two_pages(progress: SyncProgress) -> None:
+            pages.append(progress)
+            if len(pages) == 2:
+                own_platform.stop()  # a real outage: the next page finds no server
+
+        unsubscribe = sync.progress.subscribe(stop_the_platform_after_two_pages)
+        with pytest.raises(Offline):
+            await sync.run()
+        unsubscribe()
+        # What was applied is kept, with its cursor: exactly two pages' worth.
+        assert len(cached_summaries(store)) == 40
+        assert store.changes_cursor("acme") == pages[-1].cursor
+
+        own_platform.start(tmp_path)  # same database, same port
+        done = await sync.run()
+        assert done.done
+        cached = cached_summaries(store)
+        assert cached == expected  # nothing lost, nothing doubled, every field alike
+
+        again = await sync.run()  # nothing new: one empty page, nothing changes
+        assert (again.upserted, again.deleted, again.done) == (0, 0, True)
+        assert cached_summaries(store) == expected
+    finally:
+        own_platform.stop()
+
+
+async def test_deleted_conversations_leave_the_cache_through_the_feed(
+    scratch_platform: Platform, connect: Connect, store: CacheStore
+) -> None:
+    _session, api = await connect(scratch_platform)
+    sync = ChangeSync(api, store, "acme")
+    await sync.run()
+    victim = next(iter(cached_summaries(store).values()))
+    store.store_file("acme", victim.id, FileKind.AUDIO, b"RIFF....", "audio/wav")
+    assert store.file_path("acme", victim.id, FileKind.AUDIO) is not None
+    assert await api.delete_conversation(victim.id)
+
+    applied = await sync.run()
+    assert applied.deleted == 1
+    assert victim.id not in cached_summaries(store)
+    assert store.file_path("acme", victim.id, FileKind.AUDIO) is None
+
+
+# --- live events --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def busy_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A hundred simulated live calls changing all the time."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('busy-platform') / 'platform.db'}"
+    seed(db, 300, seed_value=3, audio_clips=1)
+    with Platform(db, simulate=100).running(tmp_path_factory.mktemp("busy-logs")) as running:
+        yield running
+
+
+async def test_after_a_dropped_connection_the_cache_equals_the_platform(
+    busy_platform: Platform, connect: Connect, store: CacheStore
+) -> None:
+    session, api = await connect(busy_platform)
+    relay = await CuttableRelay(busy_platform.port).start()
+    connectivity = Connectivity()
+    sync = ChangeSync(api, store, "acme")
+    live = LiveEvents(
+        events_url=f"ws://127.0.0.1:{relay.port}/api/v1/acme/events",
+        tokens=session,
+        store=store,
+        tenant="acme",
+        connectivity=connectivity,
+        resync=sync.run,
+        backoff=Backoff(base=0.2, ceiling=1.0),
+    )
+    received: list[LiveEvent] = []
+    live.events.subscribe(received.extend)
+    links: list[Link] = []
+    connectivity.changed.subscribe(lambda state: links.append(state.link))
+    task = asyncio.create_task(live.run())
+    try:
+        await asyncio.wait_for(live.connected.wait(), 20)
+        await _until(lambda: len(received) >= 50, 60)
+        relay.cut()  # the network drops while the calls go on changing
+        await _until(lambda: Link.OFFLINE in links or relay.connections >= 2, 20)
+        before = len(received)
+        await asyncio.sleep(1.5)  # calls change while the client reconnects
+        await _until(lambda: relay.connections >= 2 and live.connected.is_set(), 30)
+        await _until(lambda: len(received) > before + 50, 60)
+
+        # The platform now, and the cache once it has every event up to that moment.
+        snapshot = await server_summaries(api)
+        newest = max(c.change_seq for c in snapshot.values())
+        await _until(lambda: max(c.change_seq for c in cached_summaries(store).values()) >= newest, 30)
+        cached = cached_summaries(store)
+        assert snapshot.keys() <= cached.keys()
+        for conversation_id, there in snapshot.items():
+            here = cached[conversation_id]
+            assert here.change_seq >= there.change_seq
+            if here.change_seq == there.change_seq:
+                assert here == there
+        seqs = [e.seq for e in received]
+        assert seqs == sorted(set(seqs)), "each event exactly once, in order"
+        assert links[-1] is Link.ONLINE
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await relay.close()
+
+
+async def _until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.05)

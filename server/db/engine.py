@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -27,8 +28,12 @@ PG_OPTIONS = "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_cust
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
+    # JSON columns are read on every summary (functions, tags, parameters): orjson parses
+    # them several times faster than the standard library.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_deserializer=orjson.loads
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
@@ -37,6 +42,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args={"options": PG_OPTIONS},
+        json_deserializer=orjson.loads,
     )
 
 

@@ -9,11 +9,11 @@ conversation, so the contract stays the one the schema documents.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement
 
 from server.db.models import Conversation
@@ -92,5 +92,6 @@ def summaries(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    """Compact UTF-8 JSON, as pydantic writes it."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON, as pydantic writes it (orjson: a page of thousands of summaries
+    took the standard library a third of the request)."""
+    return orjson.dumps(document)

@@ -8,7 +8,6 @@ live event cannot undo it.
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from app.cache.schema import (
     function_calls,
     messages,
 )
-from app.domain import Conversation, ConversationDetail, Message
+from app.domain import Conversation, ConversationDetail, KeyValuePair, Message
 from app.filters import text as words
 
 c = conversations.c
@@ -73,9 +72,9 @@ def upsert_summaries(
     if fresh:
         # Straight to the driver: SQLAlchemy's per-row parameter processing cost more than
         # SQLite's insert (the rows are encoded once here, JSON included).
-        sql, order = _upsert_sql(touch)
-        rows = [{**codec.summary_row(tenant, item), "last_access": now_us} for item in fresh]
-        conn.exec_driver_sql(sql, [tuple(_encode(row[name]) for name in order) for row in rows])
+        conn.exec_driver_sql(
+            _upsert_sql(touch), [(*codec.summary_values(tenant, item), now_us) for item in fresh]
+        )
         pks: dict[str, int] = {}
         for part in chunks([i.id for i in fresh]):
             query = select(c.id, c.pk).where(c.tenant == tenant, c.id.in_(part))
@@ -95,8 +94,8 @@ def upsert_summaries(
 
 
 @functools.cache
-def _upsert_sql(touch: bool) -> tuple[str, tuple[str, ...]]:
-    """The SQLite text of the summary upsert and the order of its parameters."""
+def _upsert_sql(touch: bool) -> str:
+    """The SQLite text of the summary upsert; its parameters: codec.summary_values + last_access."""
     stmt = insert(conversations)
     updated = {name: stmt.excluded[name] for name in codec.SUMMARY_COLUMNS if name != "id"}
     if touch:
@@ -105,13 +104,15 @@ def _upsert_sql(touch: bool) -> tuple[str, tuple[str, ...]]:
     compiled = upsert.on_conflict_do_update(index_elements=[c.tenant, c.id], set_=updated).compile(
         dialect=sqlite.dialect()
     )
-    assert compiled.positiontup is not None
-    return str(compiled), tuple(compiled.positiontup)
+    assert compiled.positiontup == [*codec.SUMMARY_ROW_KEYS, "last_access"], compiled.positiontup
+    return str(compiled)
 
 
-def _encode(value: Any) -> Any:
-    """A value as the sqlite3 driver takes it (JSON columns hold lists)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if isinstance(value, list) else value
+@functools.cache
+def _insert_sql(table: Table) -> str:
+    compiled = table.insert().compile(dialect=sqlite.dialect())
+    assert compiled.positiontup == [column.name for column in table.columns], compiled.positiontup
+    return str(compiled)
 
 
 def _count_contacts(conn: Connection, tenant: str, contact_ids: Sequence[str], sign: int) -> None:
@@ -142,22 +143,18 @@ def _replace_side_rows(conn: Connection, items: dict[int, Conversation], replace
     for part in chunks(replaced):
         for table in _SIDE_TABLES:
             conn.execute(delete(table).where(table.c.conversation_pk.in_(part)))
-    functions = [
-        {"conversation_pk": pk, "name": n} for pk, i in items.items() for n in dict.fromkeys(i.functions)
-    ]
-    tags = [
-        {"conversation_pk": pk, "key": k, "value": v}
-        for pk, i in items.items()
-        for k, v in dict.fromkeys((t.key, t.value) for t in i.tags)
-    ]
-    parameters = [
-        {"conversation_pk": pk, "key": k, "value": v}
-        for pk, i in items.items()
-        for k, v in dict.fromkeys((p.key, p.value) for p in i.parameters)
-    ]
-    for table, rows in zip(_SIDE_TABLES, (functions, tags, parameters), strict=True):
+    # Rows in table column order, straight to the driver (see upsert_summaries).
+    functions = [(pk, name) for pk, i in items.items() for name in dict.fromkeys(i.functions)]
+    tags = [(pk, k, v) for pk, i in items.items() for k, v in _distinct(i.tags)]
+    parameters = [(pk, k, v) for pk, i in items.items() for k, v in _distinct(i.parameters)]
+    side_rows: tuple[list[tuple[Any, ...]], ...] = (functions, tags, parameters)
+    for table, rows in zip(_SIDE_TABLES, side_rows, strict=True):
         if rows:
-            conn.execute(table.insert(), rows)
+            conn.exec_driver_sql(_insert_sql(table), rows)
+
+
+def _distinct(pairs: Sequence[KeyValuePair]) -> Iterable[tuple[str, str]]:
+    return dict.fromkeys((pair.key, pair.value) for pair in pairs)
 
 
 def write_detail(conn: Connection, tenant: str, detail: ConversationDetail, *, now_us: int) -> int:

@@ -20,7 +20,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects.sqlite import insert
 
-from app.cache import accounting, catalog, queries, writes
+from app.cache import accounting, catalog, indexes, queries, writes
 from app.cache.accounting import CacheSize
 from app.cache.database import translated
 from app.cache.errors import CacheCorrupt, CacheError
@@ -108,6 +108,7 @@ class CacheStore:
         store = cls(path, engine, clock, hard_limit_bytes)
         store.recovered = recovered
         store._sweep_files()
+        store.restore_indexes()  # after a first sync that was cut short
         return store
 
     def close(self) -> None:
@@ -222,6 +223,17 @@ class CacheStore:
                         writes.append_message(conn, tenant, event.conversation_id, event.data.message)
             catalog.set_events_cursor(conn, tenant, events[-1].cursor)
         self.files.remove(relpaths)
+
+    def suspend_indexes(self) -> None:
+        """Drop the secondary indexes for a large first sync: writes get several times
+        faster, filtered reads slower, until restore_indexes()."""
+        with self._writing() as conn:
+            indexes.drop(conn)
+
+    def restore_indexes(self) -> int:
+        """Build whichever secondary indexes are missing; returns how many."""
+        with self._writing() as conn:
+            return indexes.ensure(conn)
 
     def pin(self, tenant: str, ids: Sequence[str], pinned: bool = True) -> int:
         """ "Keep offline": pinned conversations are never evicted."""

@@ -61,35 +61,44 @@ class ChangeSync:
         worker thread), so the network and the disk work at the same time."""
         async with self._lock:
             started = time.perf_counter()
-            pages = upserted = deleted = 0
             cursor = await asyncio.to_thread(self._store.changes_cursor, self._tenant)
             page = await self._api.changes(cursor, limit=self._page_size)
-            while True:
-                writing = asyncio.ensure_future(
-                    asyncio.to_thread(self._store.apply_changes, self._tenant, page)
-                )
-                following = (
-                    asyncio.ensure_future(self._api.changes(page.next_cursor, limit=self._page_size))
-                    if page.has_more
-                    else None
-                )
-                try:
-                    applied = await writing
-                except BaseException:
-                    if following is not None:
-                        _discard(following)
-                    raise
-                pages += 1
-                upserted += applied.upserted
-                deleted += applied.deleted
-                report = SyncProgress(
-                    pages, upserted, deleted, following is None, applied.cursor, time.perf_counter() - started
-                )
-                self.progress.publish(report)
-                if following is None:
-                    return report
-                page = await following
+            # A first sync of more than a page: build the indexes once at the end
+            # instead of updating them row by row (app.cache.indexes).
+            bulk = cursor is None and page.has_more
+            if bulk:
+                await asyncio.to_thread(self._store.suspend_indexes)
+            try:
+                return await self._apply_from(page, started)
+            finally:
+                if bulk:
+                    await asyncio.shield(asyncio.to_thread(self._store.restore_indexes))
 
+    async def _apply_from(self, page: ChangesPage, started: float) -> SyncProgress:
+        pages = upserted = deleted = 0
+        while True:
+            writing = asyncio.ensure_future(asyncio.to_thread(self._store.apply_changes, self._tenant, page))
+            following = (
+                asyncio.ensure_future(self._api.changes(page.next_cursor, limit=self._page_size))
+                if page.has_more
+                else None
+            )
+            try:
+                applied = await writing
+            except BaseException:
+                if following is not None:
+                    _discard(following)
+                raise
+            pages += 1
+            upserted += applied.upserted
+            deleted += applied.deleted
+            report = SyncProgress(
+                pages, upserted, deleted, following is None, applied.cursor, time.perf_counter() - started
+            )
+            self.progress.publish(report)
+            if following is None:
+                return report
+            page = await following
 
 def _discard(future: asyncio.Future[ChangesPage]) -> None:
     """Drop a prefetch that is no longer wanted, its outcome included."""

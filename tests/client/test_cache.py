@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from app.cache import CacheSchemaTooNew, CacheStore, FileKind, cache_path
+from app.cache import CacheSchemaTooNew, CacheStore, FileKind, cache_path, indexes
 from app.cache.migrate import head
 from app.cache.schema import metadata
 from app.domain import (
@@ -430,3 +430,22 @@ def test_eviction_removes_least_recently_used_and_keeps_pinned(
         everything_evictable = store.evict(1)
         assert set(store.all_ids(TENANT, Filter(), Sort(), now=NOW)) == set(pinned)
         assert everything_evictable.size.pinned == 15
+
+
+def test_indexes_set_aside_for_a_first_sync_come_back_at_the_next_open(
+    tmp_path: Path, acme_corpus: TenantCorpus
+) -> None:
+    path = tmp_path / "cache.db"
+    with CacheStore.open(path) as store:
+        store.suspend_indexes()
+        store.upsert_summaries("acme", [d.summary_record() for d in acme_corpus.details])
+        # The sync was cut short here (a crash): the indexes are still missing.
+    with sqlite3.connect(path) as db:
+        missing = {str(index.name) for index in indexes.secondary()} - {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+    assert missing == {str(index.name) for index in indexes.secondary()}
+    with CacheStore.open(path) as store:
+        assert store.restore_indexes() == 0  # opening built them all
+        everything = store.all_ids("acme", Filter(), Sort(), now=datetime.now(UTC))
+        assert len(everything) == len(acme_corpus.details)

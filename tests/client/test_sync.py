@@ -109,6 +109,8 @@ async def test_a_sync_cut_by_the_platform_going_down_resumes_without_loss_or_dup
         # before the outage may have been applied too), nothing half-written.
         assert len(pages) >= 2 and len(cached_summaries(store)) == 20 * len(pages)
         assert store.changes_cursor("acme") == pages[-1].cursor
+        # The first sync set the indexes aside; they were built again when it failed.
+        assert store.restore_indexes() == 0
 
         own_platform.start(tmp_path)  # same database, same port
         done = await sync.run()

@@ -108,6 +108,12 @@ def _upsert_sql(touch: bool) -> str:
     return str(compiled)
 
 
+_COUNT_IN_SQL = (
+    "INSERT INTO contact_counts (tenant, contact_id, conversations) VALUES (?, ?, ?) "
+    "ON CONFLICT (tenant, contact_id) DO UPDATE SET conversations = conversations + excluded.conversations"
+)
+
+
 @functools.cache
 def _insert_sql(table: Table) -> str:
     compiled = table.insert().compile(dialect=sqlite.dialect())
@@ -122,14 +128,7 @@ def _count_contacts(conn: Connection, tenant: str, contact_ids: Sequence[str], s
         return
     counts = Counter(contact_ids)
     if sign > 0:
-        stmt = insert(contact_counts)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[contact_counts.c.tenant, contact_counts.c.contact_id],
-                set_={"conversations": contact_counts.c.conversations + stmt.excluded.conversations},
-            ),
-            [{"tenant": tenant, "contact_id": k, "conversations": n} for k, n in counts.items()],
-        )
+        conn.exec_driver_sql(_COUNT_IN_SQL, [(tenant, contact_id, n) for contact_id, n in counts.items()])
         return
     for contact_id, n in counts.items():
         owned = and_(contact_counts.c.tenant == tenant, contact_counts.c.contact_id == contact_id)
@@ -144,7 +143,7 @@ def _replace_side_rows(conn: Connection, items: dict[int, Conversation], replace
         for table in _SIDE_TABLES:
             conn.execute(delete(table).where(table.c.conversation_pk.in_(part)))
     # Rows in table column order, straight to the driver (see upsert_summaries).
-    functions = [(pk, name) for pk, i in items.items() for name in dict.fromkeys(i.functions)]
+    functions = [(pk, name) for pk, i in items.items() for name in set(i.functions)]
     tags = [(pk, k, v) for pk, i in items.items() for k, v in _distinct(i.tags)]
     parameters = [(pk, k, v) for pk, i in items.items() for k, v in _distinct(i.parameters)]
     side_rows: tuple[list[tuple[Any, ...]], ...] = (functions, tags, parameters)
@@ -153,8 +152,8 @@ def _replace_side_rows(conn: Connection, items: dict[int, Conversation], replace
             conn.exec_driver_sql(_insert_sql(table), rows)
 
 
-def _distinct(pairs: Sequence[KeyValuePair]) -> Iterable[tuple[str, str]]:
-    return dict.fromkeys((pair.key, pair.value) for pair in pairs)
+def _distinct(pairs: Sequence[KeyValuePair]) -> set[tuple[str, str]]:
+    return {(pair.key, pair.value) for pair in pairs}
 
 
 def write_detail(conn: Connection, tenant: str, detail: ConversationDetail, *, now_us: int) -> int:

@@ -24,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from app.api.errors import ApiError, Forbidden, SignInRequired, error_from_validation
+from app.cache.errors import CacheError
 from app.cache.store import CacheStore
 from app.connectivity import Connectivity
 from app.domain import LiveEvent, parse_events
@@ -83,12 +84,12 @@ class LiveEvents:
         self._tls = tls
         self._backoff = backoff
         self.events: Notifier[Sequence[LiveEvent]] = Notifier("live events")
-        self.problems: Notifier[ApiError] = Notifier("live event problems")
+        self.problems: Notifier[ApiError | CacheError] = Notifier("live event problems")
         self.connected = asyncio.Event()  # set while a socket is open (tests and the UI wait on it)
 
     async def run(self) -> None:
         """Connect, apply, reconnect; returns only when the user must act (sign in again,
-        no access to the tenant)."""
+        no access to the tenant, a cache that cannot be written)."""
         attempt = quick = 0
         while True:
             try:
@@ -96,7 +97,7 @@ class LiveEvents:
             except SignInRequired as exc:
                 self._connectivity.signed_out(exc.message)
                 return
-            except Forbidden as exc:
+            except (Forbidden, CacheError) as exc:  # the user must act: no access, a full disk…
                 self.problems.publish(exc)
                 return
             except _Reconnect as again:

@@ -16,6 +16,7 @@ import pytest_asyncio
 from app.api.auth.session import AuthSession
 from app.api.client import ApiClient
 from app.api.errors import Offline
+from app.cache import catalog
 from app.cache.store import CacheStore, FileKind
 from app.connectivity import Connectivity, Link
 from app.domain import Conversation, Filter, LiveEvent, Sort
@@ -212,3 +213,43 @@ async def _until(condition: Callable[[], bool], timeout: float) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("timed out waiting")
         await asyncio.sleep(0.05)
+
+
+async def test_a_cursor_the_platform_refuses_is_dropped_and_the_cache_resynced(
+    scratch_platform: Platform, connect: Connect, store: CacheStore
+) -> None:
+    session, api = await connect(scratch_platform)
+    with store._writing() as conn:  # a cursor from a damaged or foreign cache
+        catalog.set_events_cursor(conn, "acme", "not-a-cursor")
+    resyncs: list[SyncProgress] = []
+    sync = ChangeSync(api, store, "acme")
+    sync.progress.subscribe(resyncs.append)
+    live = LiveEvents(
+        events_url=scratch_platform.url.replace("http://", "ws://") + "/api/v1/acme/events",
+        tokens=session,
+        store=store,
+        tenant="acme",
+        connectivity=Connectivity(),
+        resync=sync.run,
+        backoff=Backoff(base=0.1, ceiling=0.5),
+    )
+    received: list[LiveEvent] = []
+    live.events.subscribe(received.extend)
+    task = asyncio.create_task(live.run())
+    try:
+        # Refused with 4422, forgotten, connected afresh and brought up to date by the feed.
+        await _until(lambda: bool(resyncs) and resyncs[-1].done, 30)
+        await _until(lambda: bool(received), 30)  # the simulated calls keep talking
+        assert store.events_cursor("acme") == received[-1].cursor
+        # Every conversation the platform lists is cached (calls that start meanwhile
+        # arrive as events, so give them a moment).
+        for _ in range(50):
+            missing = (await server_summaries(api)).keys() - cached_summaries(store).keys()
+            if not missing:
+                break
+            await asyncio.sleep(0.2)
+        assert not missing
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Table, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, func, or_, select
 
 from app.cache.schema import (
     contact_counts,
@@ -32,9 +32,15 @@ from app.filters.text import ContentQuery, parse_content
 c = conversations.c
 
 
-def conditions(f: Filter, *, tenant: str, now: datetime) -> list[ColumnElement[bool]]:
+def conditions(
+    f: Filter, *, tenant: str, now: datetime, content_by_order: bool = False
+) -> list[ColumnElement[bool]]:
     """The WHERE clause of `f` within `tenant`; a relative date range is resolved against
-    `now` (use one `now` for every page of a listing)."""
+    `now` (use one `now` for every page of a listing).
+
+    `content_by_order`: test each row met in the listing's order against the content
+    matches instead of starting from the matches (see content_matches); the same rows
+    either way, a different plan."""
     where: list[ColumnElement[bool]] = [c.tenant == tenant]
     if f.ids is not None:
         where.append(c.id.in_(f.ids))
@@ -61,7 +67,7 @@ def conditions(f: Filter, *, tenant: str, now: datetime) -> list[ColumnElement[b
         # A plain substring test: %, _ and \ mean nothing special.
         where.append(func.instr(c.contact_folded, f.contact.casefold()) > 0)
     if f.content is not None:
-        where.append(_content(parse_content(f.content)))
+        where.append(_content(parse_content(f.content), by_order=content_by_order))
     if f.functions is not None:
         fn = conversation_functions.c
         where.append(exists().where(fn.conversation_pk == c.pk, fn.name.in_(f.functions)))
@@ -74,13 +80,16 @@ def conditions(f: Filter, *, tenant: str, now: datetime) -> list[ColumnElement[b
 
 
 def _repeat(tenant: str, minimum: int | None, maximum: int | None) -> ColumnElement[bool]:
+    # A correlated test per row, answered from the contact_counts key: the planner keeps
+    # walking the page's sort index. (An IN list of qualifying contacts made it fetch and
+    # sort every match instead: seconds at a million rows.)
     counted = contact_counts.c
-    contacts = select(counted.contact_id).where(counted.tenant == tenant)
+    test = exists().where(counted.tenant == tenant, counted.contact_id == c.contact_id)
     if minimum is not None:
-        contacts = contacts.where(counted.conversations >= minimum)
+        test = test.where(counted.conversations >= minimum)
     if maximum is not None:
-        contacts = contacts.where(counted.conversations <= maximum)
-    return c.contact_id.in_(contacts)
+        test = test.where(counted.conversations <= maximum)
+    return test
 
 
 def _has_pair(table: Table, pair: KeyValue) -> ColumnElement[bool]:
@@ -93,12 +102,24 @@ def fts_query(query: ContentQuery) -> str:
     return " AND ".join(f'"{w}"' for w in query.all_words)
 
 
-def _content(query: ContentQuery) -> ColumnElement[bool]:
+def content_matches(content: str) -> Select[int]:
+    """How many conversations the words of a content filter match (the FTS index alone:
+    a millisecond or two, whatever the cache's size)."""
+    query = parse_content(content)
+    fts = conversation_fts.c
+    matching = fts.conversation_fts.match(fts_query(query))
+    return select(func.count()).select_from(conversation_fts).where(matching)
+
+
+def _content(query: ContentQuery, *, by_order: bool) -> ColumnElement[bool]:
     if query.is_empty:
         return false()
     s = conversation_search.c
     fts = conversation_fts.c
-    in_index = c.pk.in_(select(fts.rowid).where(fts.conversation_fts.match(fts_query(query))))
+    # `pk + 0` is not indexable: SQLite then walks the listing's order and looks each row
+    # up in the (materialised) matches, instead of fetching every match and sorting them.
+    key = c.pk + 0 if by_order else c.pk
+    in_index = key.in_(select(fts.rowid).where(fts.conversation_fts.match(fts_query(query))))
     if not query.phrases:
         return in_index
     # Phrases: consecutive words of the space-delimited search text.

@@ -1,10 +1,10 @@
-"""Benchmarks of the reference platform on PostgreSQL.
+"""Benchmarks of the reference platform (on PostgreSQL) and of the client core.
 
 Run from the repository root, with the server's virtualenv:
 
     python -m bench [NAME ...] [--scale quick|full] [--pg URL] [--reseed] [--keep]
 
-    NAME     seed, search, events (default: all three, in that order)
+    NAME     seed, search, events, sync, cache, live (default: all, in that order)
     --scale  quick: 10,000 conversations, about a minute in all on an idle 2-core
              machine (a smoke test: its figures are indicative only);
              full: 1,000,000 conversations (the scale the goals are set for;
@@ -50,6 +50,26 @@ Figures:
                                   event rows through psycopg at the full offered 1,000/s: the
                                   relay and WebSocket fan-out at rate; same bound
 
+    cache.first_page.<case>       p99 (ms) of CacheStore.search, first page (limit 100, date desc),
+                                  on a cache of the scale's size (quick: 20,000 summaries, 5,000 of
+                                  them full records; full: 1,000,000 / 100,000) for each built-in
+                                  view and each filter field alone; bound: the same SQL statement
+                                  through the sqlite3 module on the same file
+    cache.content.<case>          the same for content search (FTS5): common, rare word, phrase
+    cache.all_ids.<case>          p99 (ms) of CacheStore.all_ids (all, a status, a platform,
+                                  content); same bound
+    cache.size.per_1000_summaries KB of cache file per 1,000 summaries, and per full record
+    cache.size.per_full_conversation  (pages in use); bound: the JSON of the same records
+    cache.rss                     peak RSS (MB) of a fresh process that opens the cache and runs
+                                  every case once; bound: the same imports without the cache
+    sync.rate                     summaries/s of the client's change-feed sync (ApiClient +
+                                  ChangeSync + CacheStore) from a platform on the scale's
+                                  database into an empty cache (full: the first 200,000);
+                                  bound: sqlite3 executemany of the same rows, same schema
+    live.apply                    p99 (ms) per event from a WebSocket message's arrival to the
+                                  end of its notification (validate, apply to the cache,
+                                  notify), 500 simulated live calls; bound: validating alone
+
 Also: `python -m bench.explain [CASE ...] [--db URL]` prints EXPLAIN (ANALYZE, BUFFERS)
 of the SQL the server runs for each search case (--cursor-pages N: for page N+1).
 
@@ -63,6 +83,10 @@ Databases (all on the --pg server):
                                   this name, so `python -m bench` seeds only once.
     convodesk_bench_events_base   a small seeded platform that bench_events is cloned from.
     bench_events                  the events bench's own copy (dropped after the run).
+
+The cache bench's file lives under $CONVODESK_BENCH_CACHE_DIR (default
+~/.cache/convodesk-bench)/cache-<scale>-<fingerprint of the cache schema, its migrations
+and the generator>, built once and reused while marked (--reseed builds it again).
 
 Every platform process a bench starts is stopped when it ends, also on errors;
 their logs stay in the run directory printed at the start.
@@ -78,7 +102,7 @@ import traceback
 
 from bench.common import DEFAULT_PG, ROOT, SCALES, Context, log
 
-BENCHES = ("seed", "search", "events")
+BENCHES = ("seed", "search", "events", "sync", "cache", "live")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,10 +137,22 @@ def main(argv: list[str] | None = None) -> int:
                 from bench import search_bench
 
                 search_bench.run(ctx)
-            else:
+            elif name == "events":
                 from bench import events_bench
 
                 events_bench.run(ctx)
+            elif name == "cache":
+                from bench import cache_bench
+
+                cache_bench.run(ctx)
+            elif name == "sync":
+                from bench import sync_bench
+
+                sync_bench.run(ctx)
+            else:
+                from bench import live_bench
+
+                live_bench.run(ctx)
         except KeyboardInterrupt:
             raise
         except Exception:

@@ -264,10 +264,10 @@ def _age(age: timedelta) -> str:
 class BenchPlatform:
     """`python -m server serve` with tokens that outlive a long run."""
 
-    def __init__(self, db: str, log_dir: Path, *, workers: int = 1) -> None:
+    def __init__(self, db: str, log_dir: Path, *, workers: int = 1, simulate: int = 0) -> None:
         from tests.platform import Platform
 
-        self._platform = Platform(db, workers=workers)
+        self._platform = Platform(db, workers=workers, simulate=simulate)
         self._log_dir = log_dir
         self.url = self._platform.url
 
@@ -283,6 +283,8 @@ class BenchPlatform:
             sys.executable, "-m", "server", "serve", "--db", p.db_url, "--port", str(p.port),
             "--workers", str(p.workers), "--access-token-seconds", "7200",
         ]
+        if p.simulate:
+            command += ["--simulate-live", str(p.simulate)]
         with open(p.log_path, "wb") as out:
             p.process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:

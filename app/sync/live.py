@@ -14,6 +14,7 @@ import asyncio
 import logging
 import random
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,7 +24,8 @@ import pydantic
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from app.api.errors import ApiError, Forbidden, SignInRequired, error_from_validation
+from app.api.errors import ApiError, Forbidden, InsecureConnection, SignInRequired, error_from_validation
+from app.api.transport import require_secure_url
 from app.cache.errors import CacheError
 from app.cache.store import CacheStore
 from app.connectivity import Connectivity
@@ -41,6 +43,7 @@ INVALID_CURSOR = 4422
 
 MAX_MESSAGE_BYTES = 16 * 2**20  # one message may carry hundreds of events
 MAX_QUICK_RECONNECTS = 3  # in a row without a pause (new token, new cursor); then back off
+HEALTHY_SECONDS = 30.0  # a socket that lasted this long starts the count of quick reconnects again
 
 
 class TokenSource(Protocol):
@@ -86,10 +89,11 @@ class LiveEvents:
         self.events: Notifier[Sequence[LiveEvent]] = Notifier("live events")
         self.problems: Notifier[ApiError | CacheError] = Notifier("live event problems")
         self.connected = asyncio.Event()  # set while a socket is open (tests and the UI wait on it)
+        self._opened_at = 0.0
 
     async def run(self) -> None:
         """Connect, apply, reconnect; returns only when the user must act (sign in again,
-        no access to the tenant, a cache that cannot be written)."""
+        no access to the tenant, an insecure address, a cache that cannot be written)."""
         attempt = quick = 0
         while True:
             try:
@@ -97,11 +101,12 @@ class LiveEvents:
             except SignInRequired as exc:
                 self._connectivity.signed_out(exc.message)
                 return
-            except (Forbidden, CacheError) as exc:  # the user must act: no access, a full disk…
+            except (Forbidden, InsecureConnection, CacheError) as exc:  # the user must act
                 self.problems.publish(exc)
                 return
             except _Reconnect as again:
-                quick = quick + 1 if again.at_once else 0
+                lasted = time.monotonic() - self._opened_at if self.connected.is_set() else 0.0
+                quick = quick + 1 if again.at_once and lasted < HEALTHY_SECONDS else int(again.at_once)
                 if again.at_once and quick <= MAX_QUICK_RECONNECTS:
                     self.connected.clear()
                     continue
@@ -115,6 +120,7 @@ class LiveEvents:
             attempt += 1
 
     async def _session(self) -> None:
+        require_secure_url(self._url.replace("ws", "http", 1))  # wss://, or ws:// to this computer only
         token = await self._tokens.access_token()
         cursor = await asyncio.to_thread(self._store.events_cursor, self._tenant)
         try:
@@ -137,6 +143,7 @@ class LiveEvents:
 
     async def _serve(self, socket: ClientConnection, token: str, cursor: str | None) -> None:
         self._connectivity.online()
+        self._opened_at = time.monotonic()
         self.connected.set()
         if cursor is None:
             await self._resync()  # the socket is open: whatever changes from now on arrives on it

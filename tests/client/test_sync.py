@@ -253,3 +253,28 @@ async def test_a_cursor_the_platform_refuses_is_dropped_and_the_cache_resynced(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_live_events_refuse_an_unencrypted_connection_to_another_computer(store: CacheStore) -> None:
+    class NoTokens:
+        async def access_token(self) -> str:
+            raise AssertionError("no token may be sent over plain ws://")
+
+        async def renew(self, rejected: str) -> str:
+            raise AssertionError("unreachable")
+
+    async def resync() -> None:
+        raise AssertionError("unreachable")
+
+    live = LiveEvents(
+        events_url="ws://platform.example.com/api/v1/acme/events",
+        tokens=NoTokens(),
+        store=store,
+        tenant="acme",
+        connectivity=Connectivity(),
+        resync=resync,
+    )
+    problems: list[Exception] = []
+    live.problems.subscribe(problems.append)
+    await asyncio.wait_for(live.run(), 5)  # returns: the user must change the address
+    assert [type(p).__name__ for p in problems] == ["InsecureConnection"]

@@ -20,8 +20,10 @@ from app.cache import catalog
 from app.cache.store import CacheStore, FileKind
 from app.connectivity import Connectivity, Link
 from app.domain import Conversation, Filter, LiveEvent, Sort
+from app.domain import Platform as DomainPlatform
 from app.sync.changes import ChangeSync, SyncProgress
 from app.sync.live import Backoff, LiveEvents
+from app.sync.offline import KeepOffline, OfflineProgress
 from tests.client.conftest import FormBrowser, settings_for
 from tests.client.netfault import CuttableRelay
 from tests.platform import Platform, seed
@@ -278,3 +280,41 @@ async def test_live_events_refuse_an_unencrypted_connection_to_another_computer(
     live.problems.subscribe(problems.append)
     await asyncio.wait_for(live.run(), 5)  # returns: the user must change the address
     assert [type(p).__name__ for p in problems] == ["InsecureConnection"]
+
+
+# --- keep offline ---------------------------------------------------------------------------------
+
+
+async def test_kept_offline_conversations_have_everything_and_survive_eviction(
+    scratch_platform: Platform, connect: Connect, store: CacheStore, tmp_path: Path
+) -> None:
+    _session, api = await connect(scratch_platform)
+    voice = await api.search(Filter(platforms=(DomainPlatform.VOICE,)), limit=50)
+    with_audio = [c.id for c in voice.items if c.has_audio][:2]
+    assert with_audio, "the scratch platform has recordings"
+    others = [c.id for c in (await api.search(limit=50)).items if c.id not in with_audio][:3]
+    keeper = KeepOffline(api, store, "acme", tmp_path)
+    reports: list[OfflineProgress] = []
+    keeper.progress.subscribe(reports.append)
+
+    kept = await keeper.conversations([*with_audio, *others, "cnv_gone_meanwhile"])
+
+    assert (kept.done, kept.total) == (6, 6) and [r.done for r in reports] == [1, 2, 3, 4, 5, 6]
+    assert [gone for gone, _why in kept.failed] == ["cnv_gone_meanwhile"]
+    for conversation_id in [*with_audio, *others]:
+        detail = store.detail("acme", conversation_id)
+        assert detail == await api.conversation(conversation_id)
+        for artifact in detail.artifacts:
+            path = store.file_path("acme", conversation_id, FileKind.ARTIFACT, artifact.id)
+            assert path is not None
+            assert path.read_bytes() == await api.artifact_bytes(conversation_id, artifact.id)
+    for conversation_id in with_audio:
+        path = store.file_path("acme", conversation_id, FileKind.AUDIO)
+        audio = (await api.conversation(conversation_id)).audio
+        assert path is not None and audio is not None and path.stat().st_size == audio.size
+    assert not list(tmp_path.glob("*.audio")), "downloads are handed to the cache, not left behind"
+
+    await ChangeSync(api, store, "acme").run()  # plenty of unpinned conversations too
+    store.evict(0)  # the smallest cap there is: only what is kept offline stays
+    assert set(cached_summaries(store)) == {*with_audio, *others}
+    assert store.file_path("acme", with_audio[0], FileKind.AUDIO) is not None

@@ -45,11 +45,13 @@ class ChangeSync:
         tenant: str,
         *,
         page_size: int = PAGE_SIZE,
+        cap_bytes: int | None = None,
     ) -> None:
         self._api = api
         self._store = store
         self._tenant = tenant
         self._page_size = page_size
+        self._cap_bytes = cap_bytes  # the cache's size cap (settings: cache_max_mb)
         self._lock = asyncio.Lock()
         self.progress: Notifier[SyncProgress] = Notifier("sync progress")
 
@@ -69,10 +71,13 @@ class ChangeSync:
             if bulk:
                 await asyncio.to_thread(self._store.suspend_indexes)
             try:
-                return await self._apply_from(page, started)
+                report = await self._apply_from(page, started)
             finally:
                 if bulk:
                     await asyncio.shield(asyncio.to_thread(self._store.restore_indexes))
+            if self._cap_bytes is not None:  # least recently used, unpinned conversations go first
+                await asyncio.to_thread(self._store.evict, self._cap_bytes)
+            return report
 
     async def _apply_from(self, page: ChangesPage, started: float) -> SyncProgress:
         pages = upserted = deleted = 0

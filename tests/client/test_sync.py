@@ -318,3 +318,20 @@ async def test_kept_offline_conversations_have_everything_and_survive_eviction(
     store.evict(0)  # the smallest cap there is: only what is kept offline stays
     assert set(cached_summaries(store)) == {*with_audio, *others}
     assert store.file_path("acme", with_audio[0], FileKind.AUDIO) is not None
+
+
+async def test_a_sync_keeps_the_cache_within_its_size_cap(
+    platform: Platform, connect: Connect, store: CacheStore
+) -> None:
+    _session, api = await connect(platform)
+    await ChangeSync(api, store, "acme").run()
+    everything = store.size()
+    cap = everything.total_bytes // 2
+    store.reset_changes_cursor("acme")
+    store.pin("acme", list(cached_summaries(store))[:5])
+
+    await ChangeSync(api, store, "acme", cap_bytes=cap).run()
+
+    after = store.size()
+    assert after.total_bytes <= cap < everything.total_bytes
+    assert 5 <= after.conversations < everything.conversations and after.pinned == 5

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
@@ -25,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from app.api.errors import ApiError, Forbidden, InsecureConnection, SignInRequired, error_from_validation
+from app.api.retry import RetryPolicy
 from app.api.transport import require_secure_url
 from app.cache.errors import CacheError
 from app.cache.store import CacheStore
@@ -52,15 +51,9 @@ class TokenSource(Protocol):
     async def renew(self, rejected: str) -> str: ...
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential with full jitter, so that many clients do not reconnect in step."""
-
-    base: float = 0.5
-    ceiling: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.ceiling, self.base * 2**attempt))
+# Reconnecting: exponential backoff with full jitter (so that many clients do not
+# reconnect in step), the API client's policy with longer waits.
+RECONNECT = RetryPolicy(base_delay=0.5, max_delay=30.0)
 
 
 class LiveEvents:
@@ -76,7 +69,7 @@ class LiveEvents:
         connectivity: Connectivity,
         resync: Callable[[], Awaitable[object]],
         tls: ssl.SSLContext | None = None,
-        backoff: Backoff = Backoff(),
+        backoff: RetryPolicy = RECONNECT,
     ) -> None:
         self._url = events_url
         self._tokens = tokens
@@ -116,7 +109,7 @@ class LiveEvents:
             if self.connected.is_set():  # it worked for a while: start the backoff again
                 attempt = 0
                 self.connected.clear()
-            await asyncio.sleep(self._backoff.delay(attempt))
+            await asyncio.sleep(self._backoff.backoff(attempt))
             attempt += 1
 
     async def _session(self) -> None:

@@ -16,13 +16,14 @@ import pytest_asyncio
 from app.api.auth.session import AuthSession
 from app.api.client import ApiClient
 from app.api.errors import Offline
+from app.api.retry import RetryPolicy
 from app.cache import catalog
 from app.cache.store import CacheStore, FileKind
 from app.connectivity import Connectivity, Link
 from app.domain import Conversation, Filter, LiveEvent, Sort
 from app.domain import Platform as DomainPlatform
 from app.sync.changes import ChangeSync, SyncProgress
-from app.sync.live import Backoff, LiveEvents
+from app.sync.live import LiveEvents
 from app.sync.offline import KeepOffline, OfflineProgress
 from tests.client.conftest import FormBrowser, settings_for
 from tests.client.netfault import CuttableRelay
@@ -171,7 +172,7 @@ async def test_after_a_dropped_connection_the_cache_equals_the_platform(
         tenant="acme",
         connectivity=connectivity,
         resync=sync.run,
-        backoff=Backoff(base=0.2, ceiling=1.0),
+        backoff=RetryPolicy(base_delay=0.2, max_delay=1.0),
     )
     received: list[LiveEvent] = []
     live.events.subscribe(received.extend)
@@ -233,7 +234,7 @@ async def test_a_cursor_the_platform_refuses_is_dropped_and_the_cache_resynced(
         tenant="acme",
         connectivity=Connectivity(),
         resync=sync.run,
-        backoff=Backoff(base=0.1, ceiling=0.5),
+        backoff=RetryPolicy(base_delay=0.1, max_delay=0.5),
     )
     received: list[LiveEvent] = []
     live.events.subscribe(received.extend)

@@ -83,8 +83,8 @@ def upsert_summaries(
         _replace_side_rows(conn, {pks[i.id]: i for i in fresh}, replaced)
         moved = {i.id for i in fresh if i.id in contacts and contacts[i.id] != i.contact_id}
         counted_in = [i.contact_id for i in fresh if i.id not in cached or i.id in moved]
-        _count_contacts(conn, tenant, counted_in, +1)
-        _count_contacts(conn, tenant, [contacts[row_id] for row_id in moved], -1)
+        _count_in(conn, tenant, counted_in)
+        _count_out(conn, tenant, [contacts[row_id] for row_id in moved])
     if touch and unchanged:
         for part in chunks(unchanged):
             conn.execute(
@@ -121,16 +121,17 @@ def _insert_sql(table: Table) -> str:
     return str(compiled)
 
 
-def _count_contacts(conn: Connection, tenant: str, contact_ids: Sequence[str], sign: int) -> None:
-    """Count conversations in (sign +1) or out of (-1) their contacts, one statement per batch.
-    Deleted rows are counted out by a trigger (see the migration)."""
-    if not contact_ids:
-        return
-    counts = Counter(contact_ids)
-    if sign > 0:
-        conn.exec_driver_sql(_COUNT_IN_SQL, [(tenant, contact_id, n) for contact_id, n in counts.items()])
-        return
-    for contact_id, n in counts.items():
+def _count_in(conn: Connection, tenant: str, contact_ids: Sequence[str]) -> None:
+    """Add conversations to their contacts' counts, one statement per batch."""
+    if contact_ids:
+        rows = [(tenant, contact_id, n) for contact_id, n in Counter(contact_ids).items()]
+        conn.exec_driver_sql(_COUNT_IN_SQL, rows)
+
+
+def _count_out(conn: Connection, tenant: str, contact_ids: Sequence[str]) -> None:
+    """Take conversations whose contact changed off their old contacts' counts (deleted rows
+    are counted out by a trigger: see the migration)."""
+    for contact_id, n in Counter(contact_ids).items():
         owned = and_(contact_counts.c.tenant == tenant, contact_counts.c.contact_id == contact_id)
         less = contact_counts.c.conversations - n
         conn.execute(update(contact_counts).where(owned).values(conversations=less))

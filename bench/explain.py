@@ -17,7 +17,6 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from bench.common import DEFAULT_PG, SCALES, Context, db_url, libpq_url, shared_name
 from bench.search_bench import DATE_DESC, TENANT, _request, _sample_values, capture, filter_cases
@@ -68,9 +67,10 @@ def _cursor_after(engine: Any, body: dict[str, Any], pages: int) -> str:
     from server.search import service
 
     cursor = None
-    with Session(engine) as session:
+    with engine.connect() as connection:
         for _ in range(pages):
-            page = service.search(session, TENANT, SearchRequest.model_validate({**body, "cursor": cursor}))
+            request = SearchRequest.model_validate({**body, "cursor": cursor})
+            page = service.search(connection, TENANT, request)
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor

@@ -4,10 +4,10 @@ For each built-in view and each filter field alone, the first page (limit 100,
 date descending) is requested repeatedly through a running platform (one
 worker); the figure is the p99 in ms. The bound is the same work as raw SQL:
 the statements the server's own search code emits for that request (captured
-from server.search.service.search run in this process, so: the page query, the
-capped count and, past 10,000 matches, the planner estimate) replayed through
-psycopg, without HTTP, JSON or the ORM. HTTP and raw samples are interleaved
-so that both see the same machine load.
+from server.search.service.search run in this process, as the API runs it: in
+autocommit, so: the page query, the capped count and, past 1,000 matches, the
+planner estimate) replayed through psycopg, without HTTP, JSON or the ORM. HTTP
+and raw samples are interleaved so that both see the same machine load.
 
 Deep pages follow next_cursor about 50 pages down and time those pages; the
 bound there is the first page of the same view (keyset paging should make
@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 import psycopg
 from sqlalchemy import create_engine, event
-from sqlalchemy.orm import Session
 
 from bench.common import BenchPlatform, Context, emit, libpq_url, log, percentile, seeded_database, summary
 from server.db.engine import PG_OPTIONS
@@ -191,9 +190,8 @@ def capture(engine: Any, body: dict[str, Any]) -> list[tuple[str, Any]]:
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        with Session(engine) as session:
-            service.search(session, TENANT, SearchRequest.model_validate(body))
-            session.rollback()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            service.search(connection, TENANT, SearchRequest.model_validate(body))
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return statements

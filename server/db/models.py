@@ -2,9 +2,11 @@
 
 Conversations are split in two: `conversations` holds what the table shows and
 what filters and sorts read (narrow, heavily indexed), `conversation_details`
-holds the documents shown only when one conversation is opened. Tags, parameters
-and called functions have side tables so that filters on them use indexes on
-both SQLite and PostgreSQL.
+holds the documents shown only when one conversation is opened. Tags, parameters,
+called functions and transcript words have side tables so that filters on them use
+indexes on both SQLite and PostgreSQL; each side row repeats its conversation's
+tenant and start time, so that a filter on it can walk the side table's index in
+the listing's date order.
 """
 
 from __future__ import annotations
@@ -220,8 +222,12 @@ class ConversationTag(Base):
     )
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, primary_key=True)
+    # Copies of the conversation's (never changing) tenant and start: a tag filter
+    # reads this index in date order instead of probing it for every conversation.
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    __table_args__ = (Index(None, "key", "value", "conversation_pk"),)
+    __table_args__ = (Index(None, "tenant_id", "key", "value", "started_at", "conversation_pk"),)
 
 
 class ConversationParameter(Base):
@@ -231,8 +237,10 @@ class ConversationParameter(Base):
     )
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))  # as on ConversationTag
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    __table_args__ = (Index(None, "key", "value", "conversation_pk"),)
+    __table_args__ = (Index(None, "tenant_id", "key", "value", "started_at", "conversation_pk"),)
 
 
 class ConversationFunction(Base):
@@ -241,8 +249,10 @@ class ConversationFunction(Base):
         ForeignKey("conversations.pk", ondelete="CASCADE"), primary_key=True
     )
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))  # as on ConversationTag
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    __table_args__ = (Index(None, "name", "conversation_pk"),)
+    __table_args__ = (Index(None, "tenant_id", "name", "started_at", "conversation_pk"),)
 
 
 class ConversationDetail(Base):
@@ -272,6 +282,11 @@ class ConversationSearch(Base):
         ForeignKey("conversations.pk", ondelete="CASCADE"), primary_key=True
     )
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # As on ConversationTag: a content search can walk this table in date order.
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index(None, "tenant_id", "started_at", "conversation_pk"),)
 
 
 class Blob(Base):

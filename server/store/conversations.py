@@ -3,7 +3,9 @@ the change feed and records the matching live event, in the same transaction."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -23,9 +25,11 @@ from server.db.models import (
 )
 from server.domain import EventType, LiveState, MessageRole
 from server.search.summaries import summary_of
+from server.search.text import words as search_words
 from server.seed.records import ConversationRecord, MessageRecord
-from server.store import events, sequence
-from server.store.rows import message_json, preview, rows_for, transcript_search_text
+from server.store import direct, documents, events, sequence
+from server.store.announce import announce
+from server.store.rows import SEARCHABLE_ROLES, message_json, preview, rows_for
 
 
 def _summary_event(conversation: Conversation) -> dict[str, Any]:
@@ -76,78 +80,151 @@ def touch(
 ) -> int:
     """Give the conversation a new change-feed position and announce its new state;
     the event and the change feed share the one number."""
-    seq = sequence.take(session)
-    conversation.change_seq = seq
-    session.flush()
-    data = {**(extra or {}), **_summary_event(conversation)}
-    return events.record(session, conversation.tenant_id, event, conversation.id, data, seq=seq)
+    session.flush()  # what the caller changed on the conversation is part of that state
+    return announce(session, conversation, event, {}, extra)
 
 
 def append_message(session: Session, conversation: Conversation, message: MessageRecord) -> dict[str, Any]:
-    detail = session.get_one(ConversationDetail, conversation.pk, with_for_update=True)
-    item = message_json(len(detail.messages), message)
-    detail.messages = [*detail.messages, item]
-    session.execute(
-        update(ConversationSearch)
-        .where(ConversationSearch.conversation_pk == conversation.pk)
-        .values(search_text=transcript_search_text(detail.messages))
-    )
-    conversation.message_count = len(detail.messages)
+    """Add a line to the transcript and announce it. The messages document and the
+    search text grow in place: nothing said before is read back."""
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    words = " ".join(search_words(message.text)) if message.role in SEARCHABLE_ROLES else ""
+    params = {
+        "pk": conversation.pk,
+        "role": str(message.role),
+        "text": message.text,
+        "at": message.at.isoformat(),
+        "offset_ms": message.offset_ms,
+        "duration_ms": message.duration_ms,
+        "words": words,
+    }
+    # PostgreSQL appends the search words in the same statement; SQLite in its own.
+    both = dialect == "postgresql" and bool(words)
+    index = int(direct.fetch_one(session, _message_sql(dialect, both), params)[0])
+    if words and not both:
+        direct.execute(session, documents.search_append_sql(dialect), params)
+    _forget_detail(session, conversation.pk)
+    item = message_json(index, message)
+    changes: dict[str, Any] = {
+        "message_count": index + 1,
+        "duration_seconds": max(0, int((message.at - conversation.started_at).total_seconds())),
+    }
     if message.role != MessageRole.COACHING:  # the table's Last Message is what the customer saw
-        conversation.last_message = preview(message.text)
-        conversation.last_message_at = message.at
-    conversation.duration_seconds = max(0, int((message.at - conversation.started_at).total_seconds()))
-    touch(session, conversation, EventType.MESSAGE, {"message": item})
+        changes["last_message"] = preview(message.text)
+        changes["last_message_at"] = message.at
+    announce(session, conversation, EventType.MESSAGE, changes, {"message": item})
     return item
 
 
 def add_function_call(
     session: Session, conversation: Conversation, name: str, input: dict[str, Any], output: dict[str, Any]
 ) -> None:
-    detail = session.get_one(ConversationDetail, conversation.pk, with_for_update=True)
+    """Record a function the AI called. The caller holds the conversation's row lock."""
+    session.flush()
     now = datetime.now(UTC)
-    call = {
-        "index": len(detail.function_calls),
+    params = {
+        "pk": conversation.pk,
         "name": name,
-        "input": input,
-        "output": output,
-        "at": now.isoformat(),
+        "input": json.dumps(input),
+        "output": json.dumps(output),
+        "item_at": now.isoformat(),
         "offset_ms": int((now - conversation.started_at).total_seconds() * 1000),
-        "message_index": max(0, len(detail.messages) - 1),
     }
-    detail.function_calls = [*detail.function_calls, call]
+    changes: dict[str, Any] = {}
     if name not in conversation.functions:
-        conversation.functions = [*conversation.functions, name]
-        session.add(ConversationFunction(conversation_pk=conversation.pk, name=name))
-    touch(session, conversation)
+        changes["functions"] = [*conversation.functions, name]
+        session.add(
+            ConversationFunction(
+                conversation_pk=conversation.pk,
+                name=name,
+                tenant_id=conversation.tenant_id,
+                started_at=conversation.started_at,
+            )
+        )
+    sql = _function_call_sql(session.get_bind().dialect.name)
+    announce(session, conversation, EventType.UPDATED, changes, details=(sql, params))
+    _forget_detail(session, conversation.pk)
 
 
 def move_to_node(session: Session, conversation: Conversation, node_id: str) -> None:
-    detail = session.get_one(ConversationDetail, conversation.pk, with_for_update=True)
-    step = {
-        "step": len(detail.flow_path) + 1,
-        "node_id": node_id,
-        "at": datetime.now(UTC).isoformat(),
-        "message_index": max(0, len(detail.messages) - 1),
-    }
-    detail.flow_path = [*detail.flow_path, step]
-    conversation.current_node = node_id
-    touch(session, conversation)
+    """The call moved on in its flow. The caller holds the conversation's row lock."""
+    session.flush()
+    sql = _flow_step_sql(session.get_bind().dialect.name)
+    params = {"pk": conversation.pk, "node_id": node_id, "item_at": datetime.now(UTC).isoformat()}
+    announce(session, conversation, EventType.UPDATED, {"current_node": node_id}, details=(sql, params))
+    _forget_detail(session, conversation.pk)
 
 
 def finish(session: Session, conversation: Conversation, status: str, *, summary: str | None = None) -> None:
+    session.flush()
     now = datetime.now(UTC)
-    conversation.status = status
-    conversation.live_state = LiveState.ENDED.value
-    conversation.supervisor_mode = "none"
-    conversation.supervisor_user_id = None
-    conversation.current_node = None
-    conversation.ended_at = now
-    conversation.duration_seconds = max(0, int((now - conversation.started_at).total_seconds()))
     if summary is not None:
-        detail = session.get_one(ConversationDetail, conversation.pk)
-        detail.summary = summary
-    touch(session, conversation, EventType.ENDED)
+        session.execute(
+            update(ConversationDetail)
+            .where(ConversationDetail.conversation_pk == conversation.pk)
+            .values(summary=summary)
+        )
+        _forget_detail(session, conversation.pk)
+    changes = {
+        "status": status,
+        "live_state": LiveState.ENDED.value,
+        "supervisor_mode": "none",
+        "supervisor_user_id": None,
+        "current_node": None,
+        "ended_at": now,
+        "duration_seconds": max(0, int((now - conversation.started_at).total_seconds())),
+    }
+    announce(session, conversation, EventType.ENDED, changes)
+
+
+def _forget_detail(session: Session, pk: int) -> None:
+    """A details row loaded earlier in this session no longer matches what SQL wrote."""
+    detail = session.identity_map.get(session.identity_key(ConversationDetail, pk))
+    if detail is not None:
+        session.expire(detail)
+
+
+# Items are built in SQL so that each takes its position from the document it joins.
+
+
+@cache
+def _message_sql(dialect: str, with_search: bool) -> str:
+    item = {
+        "index": documents.length("messages"),
+        "role": documents.param(dialect, "role", "text"),
+        "text": documents.param(dialect, "text", "text"),
+        "at": documents.param(dialect, "at", "text"),
+        "offset_ms": documents.param(dialect, "offset_ms", "bigint"),
+        "duration_ms": documents.param(dialect, "duration_ms", "bigint"),
+    }
+    returning = f"{documents.length('messages')} - 1"
+    return documents.append_sql(dialect, "messages", item, returning=returning, search=with_search)
+
+
+@cache
+def _function_call_sql(dialect: str) -> str:
+    item = {
+        "index": documents.length("function_calls"),
+        "name": documents.param(dialect, "name", "text"),
+        "input": documents.json_param(dialect, "input"),
+        "output": documents.json_param(dialect, "output"),
+        "at": documents.param(dialect, "item_at", "text"),
+        "offset_ms": documents.param(dialect, "offset_ms", "bigint"),
+        "message_index": documents.greatest(dialect, f"{documents.length('messages')} - 1", "0"),
+    }
+    return documents.append_sql(dialect, "function_calls", item, lock=False)
+
+
+@cache
+def _flow_step_sql(dialect: str) -> str:
+    item = {
+        "step": f"{documents.length('flow_path')} + 1",
+        "node_id": documents.param(dialect, "node_id", "text"),
+        "at": documents.param(dialect, "item_at", "text"),
+        "message_index": documents.greatest(dialect, f"{documents.length('messages')} - 1", "0"),
+    }
+    return documents.append_sql(dialect, "flow_path", item, lock=False)
 
 
 def remove(session: Session, conversation: Conversation) -> int:

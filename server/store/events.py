@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from server.db.models import Event
 from server.domain import EventType
+from server.events.relay import CHANNEL
 from server.store import sequence
 
 
@@ -24,8 +25,8 @@ def record(
 ) -> int:
     """Add an event; `seq` when the caller already took the number for this change."""
     seq = seq if seq is not None else sequence.take(session)
-    session.add(
-        Event(
+    session.execute(
+        insert(Event).values(
             seq=seq,
             tenant_id=tenant_id,
             type=type.value,
@@ -36,5 +37,5 @@ def record(
     )
     if session.get_bind().dialect.name == "postgresql":
         # Delivered at commit: every worker's relay wakes and reads the new rows.
-        session.execute(select(func.pg_notify("convodesk_events", "")))
+        session.execute(select(func.pg_notify(CHANNEL, "")))
     return seq

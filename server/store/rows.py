@@ -111,15 +111,29 @@ def rows_for(record: ConversationRecord, *, pk: int, change_seq: int) -> Convers
             for i, c in enumerate(record.coaching)
         ],
     }
+    # Side rows repeat the conversation's tenant and start (see server.db.models).
+    tenant_id, started_at = record.tenant_id, record.started_at
     return ConversationRows(
         conversation=conversation,
         detail=detail,
-        search={"conversation_pk": pk, "search_text": transcript_search_text(messages)},
-        tags=[{"conversation_pk": pk, "key": k, "value": v} for k, v in dict.fromkeys(record.tags)],
-        parameters=[
-            {"conversation_pk": pk, "key": k, "value": v} for k, v in dict.fromkeys(record.parameters)
+        search={
+            "conversation_pk": pk,
+            "search_text": transcript_search_text(messages),
+            "tenant_id": tenant_id,
+            "started_at": started_at,
+        },
+        tags=[
+            {"conversation_pk": pk, "key": k, "value": v, "tenant_id": tenant_id, "started_at": started_at}
+            for k, v in dict.fromkeys(record.tags)
         ],
-        functions=[{"conversation_pk": pk, "name": n} for n in functions],
+        parameters=[
+            {"conversation_pk": pk, "key": k, "value": v, "tenant_id": tenant_id, "started_at": started_at}
+            for k, v in dict.fromkeys(record.parameters)
+        ],
+        functions=[
+            {"conversation_pk": pk, "name": n, "tenant_id": tenant_id, "started_at": started_at}
+            for n in functions
+        ],
         artifacts=[
             {
                 "id": a.id,

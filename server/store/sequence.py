@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Counter
 
+# The same, as SQL text for statements that take a number among other writes.
+TAKE_ONE_SQL = "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"
+
 
 def take(session: Session, count: int = 1) -> int:
     """Reserve `count` consecutive numbers; returns the first."""

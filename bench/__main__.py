@@ -56,7 +56,8 @@ Figures:
                                   view and each filter field alone; bound: the same SQL statement
                                   through the sqlite3 module on the same file
     cache.content.<case>          the same for content search (FTS5): common, rare word, phrase
-    cache.all_ids.<case>          p99 (ms) of CacheStore.all_ids (all, a status, a platform,
+    cache.row_keys.<case>         p99 (ms) of CacheStore.row_keys, every matching row's key in
+                                  order: what the lazy table holds (all, a status, a platform,
                                   content); same bound
     cache.size.per_1000_summaries KB of cache file per 1,000 summaries, and per full record
     cache.size.per_full_conversation  (pages in use); bound: the JSON of the same records

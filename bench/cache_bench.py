@@ -51,7 +51,7 @@ class CacheScale:
     samples: int  # timed calls per first-page or content case, after the warm-up
     warmup: int
     case_seconds: float  # stop sampling a case after this long (with MIN_SAMPLES)
-    ids_samples: int  # the same for all_ids
+    ids_samples: int  # the same for row_keys
     ids_case_seconds: float
 
 
@@ -76,7 +76,7 @@ class Case:
 
 
 def cases(built: BuiltCache) -> tuple[list[Case], list[Case]]:
-    """(page cases, all_ids cases)."""
+    """(page cases, row-key list cases)."""
     synth = built.synthetic()
     step = max(1, built.conversations // 10)
     ids = tuple(synth.conversation_id(i) for i in range(step // 2, built.conversations, step))
@@ -109,9 +109,9 @@ def cases(built: BuiltCache) -> tuple[list[Case], list[Case]]:
               for n, q in content.items()]
     listed = {"all": {}, "status": {"statuses": ["completed"]}, "platform": {"platforms": ["voice"]},
               "content": {"content": "help"}}
-    all_ids = [Case(f"cache.all_ids.{n}", Filter.model_validate(f), IDS_GOAL_MS, False)
-               for n, f in listed.items()]
-    return pages, all_ids
+    row_keys = [Case(f"cache.row_keys.{n}", Filter.model_validate(f), IDS_GOAL_MS, False)
+                for n, f in listed.items()]
+    return pages, row_keys
 
 
 def run(ctx: Context) -> None:
@@ -123,7 +123,7 @@ def run(ctx: Context) -> None:
         f"full records ({built.method}) "
         f"{built.details_seconds:.1f} s ({built.full / max(built.details_seconds, 1e-9):,.0f}/s); "
         f"file {built.full_bytes / 2**20:,.0f} MB in use")
-    pages, all_ids = cases(built)
+    pages, row_keys = cases(built)
     now = built.instant
     with CacheStore.open(Path(built.path)) as store:
         raw = sqlite3.connect(built.path, isolation_level=None)
@@ -132,15 +132,15 @@ def run(ctx: Context) -> None:
                 call = _page_call(store, case.filter, now)
                 _measure(store, raw, case, call, scale.samples, scale.case_seconds, scale.warmup, now,
                          built.conversations)
-            for case in all_ids:
-                call = _ids_call(store, case.filter, now)
+            for case in row_keys:
+                call = _keys_call(store, case.filter, now)
                 warmup = min(2, scale.warmup)  # long calls
                 _measure(store, raw, case, call, scale.ids_samples, scale.ids_case_seconds, warmup, now,
                          built.conversations)
         finally:
             raw.close()
     _sizes(built)
-    _rss(built, pages + all_ids)
+    _rss(built, pages + row_keys)
 
 
 # --- timing ---------------------------------------------------------------------------------
@@ -150,8 +150,8 @@ def _page_call(store: CacheStore, f: Filter, now: datetime) -> Callable[[], obje
     return lambda: store.search(TENANT, f, SORT, now=now, limit=LIMIT)
 
 
-def _ids_call(store: CacheStore, f: Filter, now: datetime) -> Callable[[], object]:
-    return lambda: store.all_ids(TENANT, f, SORT, now=now)
+def _keys_call(store: CacheStore, f: Filter, now: datetime) -> Callable[[], object]:
+    return lambda: store.row_keys(TENANT, f, SORT, now=now)
 
 
 def _measure(
@@ -301,12 +301,12 @@ def _messages(details: list[ConversationDetail]) -> float:
 def _rss(built: BuiltCache, measured: list[Case]) -> None:
     """Peak RSS of a fresh process that opens the cache and runs every case once; bound: a
     process that imports the same modules and parses the same filters, without the cache."""
-    work = [{"ids": "all_ids" in c.figure, "filter": c.filter.model_dump(mode="json", exclude_none=True)}
+    work = [{"keys": "row_keys" in c.figure, "filter": c.filter.model_dump(mode="json", exclude_none=True)}
             for c in measured]
     peaks = {mode: _child_rss(mode, built, work) for mode in ("open", "bare")}
     value, bound = peaks["open"] / 1024, peaks["bare"] / 1024
     log(f"cache.rss: peak {value:.0f} MB opening {built.conversations:,} cached conversations and running "
-        f"{len(work)} queries once (first pages and full id lists); bare process {bound:.0f} MB")
+        f"{len(work)} queries once (first pages and full row-key lists); bare process {bound:.0f} MB")
     emit("cache.rss", value, "MB", bound, f"<= {RSS_GOAL_MB:g} MB", built.conversations, value <= RSS_GOAL_MB)
 
 
@@ -320,13 +320,13 @@ def _child_rss(mode: str, built: BuiltCache, work: list[dict[str, Any]]) -> int:
 def _rss_child(mode: str, path: str, now: str) -> None:
     """The child of _child_rss: prints {"maxrss_kb": ...}."""
     work = json.loads(sys.stdin.read())
-    filters = [(w["ids"], Filter.model_validate(w["filter"])) for w in work]
+    filters = [(w["keys"], Filter.model_validate(w["filter"])) for w in work]
     if mode == "open":
         instant = datetime.fromisoformat(now)
         with CacheStore.open(Path(path)) as store:
-            for ids, f in filters:
-                if ids:
-                    store.all_ids(TENANT, f, SORT, now=instant)
+            for keys, f in filters:
+                if keys:
+                    store.row_keys(TENANT, f, SORT, now=instant)
                 else:
                     store.search(TENANT, f, SORT, now=instant, limit=LIMIT)
     print(json.dumps({"maxrss_kb": _peak_rss_kb()}))

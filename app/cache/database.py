@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
-from app.cache.errors import CacheBusy, CacheCorrupt, CacheError, CacheFull
+from app.cache.errors import CacheBusy, CacheCorrupt, CacheError, CacheFull, DamagedRow
 
 BUSY_TIMEOUT_MS = 5000
 _HEADER = b"SQLite format 3\x00"
@@ -68,6 +69,9 @@ def translated(path: Path) -> Iterator[None]:
         raise typed_error(path, exc) from exc
     except sqlite3.Error as exc:
         raise typed_error(path, exc) from exc
+    except (DamagedRow, ValidationError) as exc:
+        # A row that decodes to no valid record (damaged or edited by hand).
+        raise CacheCorrupt(path, detail=f"a cached record is malformed: {exc}"[:500]) from exc
 
 
 def typed_error(path: Path, exc: DBAPIError | sqlite3.Error) -> CacheError:
@@ -119,6 +123,9 @@ def inspect(path: Path, *, full: bool) -> str | None:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise typed_error(path, exc) from exc
+    except (DamagedRow, ValidationError) as exc:
+        # A row that decodes to no valid record (damaged or edited by hand).
+        raise CacheCorrupt(path, detail=f"a cached record is malformed: {exc}"[:500]) from exc
     try:
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if names and "alembic_version" not in names:
@@ -135,6 +142,9 @@ def inspect(path: Path, *, full: bool) -> str | None:
         return None if revision is None else str(revision[0])
     except sqlite3.Error as exc:
         raise typed_error(path, exc) from exc
+    except (DamagedRow, ValidationError) as exc:
+        # A row that decodes to no valid record (damaged or edited by hand).
+        raise CacheCorrupt(path, detail=f"a cached record is malformed: {exc}"[:500]) from exc
     finally:
         db.close()
 

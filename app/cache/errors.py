@@ -64,3 +64,8 @@ class CacheBusy(CacheError):
             "The offline cache is in use by another Convodesk window; try again in a moment.",
             detail=detail,
         )
+
+
+class DamagedRow(ValueError):
+    """A cached row holds a value no record can (the file is damaged or was edited).
+    Raised while decoding rows; reads report it as CacheCorrupt."""

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,10 +39,41 @@ class FileStore:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temporary.unlink()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise CacheFull(str(exc)) from exc
-            raise CacheError("A file could not be saved in the offline cache.", detail=str(exc)) from exc
+            raise _failure(exc) from exc
         return name
+
+    def adopt(self, source: Path) -> str:
+        """Move a finished file (a download) into the store under a new name; returns that
+        name. A recording can be hundreds of megabytes: it is renamed, not read into memory,
+        when `source` is on the same file system (see `incoming`), else copied in chunks."""
+        name = secrets.token_hex(16)
+        try:
+            with source.open("rb+") as f:
+                os.fsync(f.fileno())  # the rename must not outlive the data after a crash
+            try:
+                os.replace(source, self.directory / name)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                temporary = self.directory / f".{name}.part"
+                try:
+                    shutil.copyfile(source, temporary)
+                    os.replace(temporary, self.directory / name)
+                finally:
+                    with contextlib.suppress(OSError):
+                        temporary.unlink()
+                source.unlink()
+        except OSError as exc:
+            raise _failure(exc) from exc
+        return name
+
+    @property
+    def incoming(self) -> Path:
+        """Where downloads meant for the store can land: on its file system, and not swept
+        (a partial download there resumes)."""
+        directory = self.directory / "incoming"
+        directory.mkdir(exist_ok=True)
+        return directory
 
     def remove(self, relpaths: Iterable[str]) -> None:
         for relpath in relpaths:
@@ -58,3 +90,9 @@ class FileStore:
                     entry.unlink()
                     removed += 1
         return removed
+
+
+def _failure(exc: OSError) -> CacheError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return CacheFull(str(exc))
+    return CacheError("A file could not be saved in the offline cache.", detail=str(exc))

@@ -1,29 +1,40 @@
-"""The secondary indexes of the conversation tables, set aside for a large first sync.
+"""What a large first sync sets aside and builds once at the end: the secondary indexes
+of the conversation tables, and the contacts' conversation counts.
 
 Every summary written updates some twenty indexes, and at a few hundred thousand rows
 that is most of a sync's time. Building an index once over all rows is several times
 cheaper than keeping it up to date row by row, so a first sync of a large tenant drops
-them and builds them again when it ends. A sync cut short (a crash) leaves them
-missing: opening the cache builds any that are.
+them and builds them again when it ends. Likewise the count of each contact's
+conversations (a keyed upsert per row, on a key in no useful order) is not kept while
+its index is set aside, and is counted again in one pass when that index is built. A
+sync cut short (a crash) leaves them missing: opening the cache builds any that are.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Index, text
+from sqlalchemy import Connection, Index
 
+from app.cache import side_rows
 from app.cache.schema import (
+    contact_counts,
     conversation_functions,
     conversation_parameters,
     conversation_tags,
     conversations,
 )
 
-_TABLES = (conversations, conversation_functions, conversation_tags, conversation_parameters)
+# contact_counts last: its recount reads conversations through their contact index.
+_TABLES = (conversations, conversation_functions, conversation_tags, conversation_parameters, contact_counts)
 
 
 def secondary() -> list[Index]:
     """Indexes no write depends on (the keys and unique constraints stay)."""
     return [index for table in _TABLES for index in sorted(table.indexes, key=lambda i: str(i.name))]
+
+
+def counts_kept(conn: Connection) -> bool:
+    """Whether writes keep contact_counts up to date (not while its index is set aside)."""
+    return _present(conn, _COUNTS_INDEX)
 
 
 def drop(conn: Connection) -> None:
@@ -35,12 +46,22 @@ def ensure(conn: Connection) -> int:
     """Build the missing ones; returns how many were built."""
     built = 0
     for index in secondary():
-        present = conn.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name"), {"name": index.name}
-        ).first()
-        if present is None:
-            index.create(conn)
-            built += 1
+        if _present(conn, index):
+            continue
+        if index is _COUNTS_INDEX:
+            side_rows.recount(conn)
+        index.create(conn)
+        built += 1
     if built:
-        conn.execute(text("ANALYZE"))  # the planner's statistics, for the rows just indexed
+        conn.exec_driver_sql("ANALYZE")  # the planner's statistics, for the rows just indexed
     return built
+
+
+def _present(conn: Connection, index: Index) -> bool:
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (str(index.name),)
+    ).first()
+    return found is not None
+
+
+(_COUNTS_INDEX,) = contact_counts.indexes

@@ -9,6 +9,7 @@ cached before intact.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,10 +27,9 @@ from app.cache.database import translated
 from app.cache.errors import CacheCorrupt, CacheError
 from app.cache.files import FileStore
 from app.cache.opening import Integrity, open_engine, replace_damaged
-from app.cache.queries import CachePage
+from app.cache.queries import CachePage, RowKeys
 from app.cache.schema import conversations, files
 from app.domain import (
-    ChangeKind,
     ChangesPage,
     Conversation,
     ConversationDetail,
@@ -41,6 +41,7 @@ from app.domain import (
     Sort,
     View,
 )
+from app.domain.feed import FeedPage
 from app.filters import instants
 from app.filters import order as filter_order
 
@@ -181,29 +182,15 @@ class CacheStore:
         self.files.remove(deleted.relpaths)
         return deleted.count
 
-    def apply_changes(self, tenant: str, page: ChangesPage) -> AppliedChanges:
+    def apply_changes(self, tenant: str, page: ChangesPage | FeedPage) -> AppliedChanges:
         """Apply a page of the change feed and keep its cursor, in one transaction: after a
         crash either both are stored or neither, and applying a page twice is harmless."""
-        upserted = deleted = 0
-        relpaths: list[str] = []
         with self._writing() as conn:
             now_us = self._now_us()
-            run: list[Conversation] = []  # consecutive upserts: one statement, order with deletes kept
-            for change in page.changes:
-                upsert = change.conversation if change.kind is ChangeKind.UPSERT else None
-                if upsert is not None:
-                    run.append(upsert)
-                    continue
-                upserted += len(writes.upsert_summaries(conn, tenant, run, now_us=now_us, touch=False))
-                run = []
-                if change.deleted is not None:
-                    gone = writes.delete_conversations(conn, tenant, [change.deleted.id])
-                    relpaths += gone.relpaths
-                    deleted += gone.count
-            upserted += len(writes.upsert_summaries(conn, tenant, run, now_us=now_us, touch=False))
+            upserted, deleted = writes.apply_changes(conn, tenant, page.changes, now_us=now_us)
             catalog.set_changes_cursor(conn, tenant, page.next_cursor, now_us=now_us)
-        self.files.remove(relpaths)
-        return AppliedChanges(upserted=upserted, deleted=deleted, cursor=page.next_cursor)
+        self.files.remove(deleted.relpaths)
+        return AppliedChanges(upserted=upserted, deleted=deleted.count, cursor=page.next_cursor)
 
     def apply_events(self, tenant: str, events: Sequence[LiveEvent]) -> None:
         """Apply live events in order and keep the last one's cursor, in one transaction
@@ -213,14 +200,20 @@ class CacheStore:
         relpaths: list[str] = []
         with self._writing() as conn:
             now_us = self._now_us()
-            for event in events:
-                if event.type is EventType.DELETED:
-                    relpaths += writes.delete_conversations(conn, tenant, [event.conversation_id]).relpaths
-                elif event.data.conversation is not None:
-                    summary = [event.data.conversation]
-                    writes.upsert_summaries(conn, tenant, summary, now_us=now_us, touch=False)
-                    if event.data.message is not None:
-                        writes.append_message(conn, tenant, event.conversation_id, event.data.message)
+            # Each run of events between deletes as one upsert of its summaries (the latest of
+            # each conversation wins) and its messages in order: a burst of a few hundred
+            # events costs a few statements, not a few per event.
+            for deleting, run in itertools.groupby(events, key=lambda e: e.type is EventType.DELETED):
+                if deleting:
+                    gone = writes.delete_conversations(conn, tenant, [e.conversation_id for e in run])
+                    relpaths += gone.relpaths
+                    continue
+                changed = list(run)
+                summaries = [e.data.conversation for e in changed if e.data.conversation is not None]
+                writes.upsert_summaries(conn, tenant, summaries, now_us=now_us, touch=False)
+                said = [(e.conversation_id, e.data.message) for e in changed if e.data.message is not None]
+                if said:
+                    writes.append_messages(conn, tenant, said)
             catalog.set_events_cursor(conn, tenant, events[-1].cursor)
         self.files.remove(relpaths)
 
@@ -266,6 +259,33 @@ class CacheStore:
     ) -> Path:
         """Keep a recording or an artifact of a cached conversation; returns its path."""
         relpath = self.files.write(data)
+        return self._register_file(tenant, conversation_id, kind, relpath, media_type, len(data), artifact_id)
+
+    def adopt_file(
+        self,
+        tenant: str,
+        conversation_id: str,
+        kind: FileKind,
+        source: Path,
+        media_type: str,
+        artifact_id: str | None = None,
+    ) -> Path:
+        """Like store_file, for a file already on disk (a download, best in `files.incoming`):
+        moved into the cache rather than read into memory."""
+        size = source.stat().st_size
+        relpath = self.files.adopt(source)
+        return self._register_file(tenant, conversation_id, kind, relpath, media_type, size, artifact_id)
+
+    def _register_file(
+        self,
+        tenant: str,
+        conversation_id: str,
+        kind: FileKind,
+        relpath: str,
+        media_type: str,
+        size: int,
+        artifact_id: str | None,
+    ) -> Path:
         try:
             with self._writing() as conn:
                 pk = conn.execute(
@@ -277,15 +297,19 @@ class CacheStore:
                 if old is not None:
                     conn.execute(files.delete().where(files.c.relpath == old))
                 row = {"conversation_pk": pk, "kind": kind.value, "artifact_id": artifact_id}
-                conn.execute(
-                    insert(files).values(**row, relpath=relpath, media_type=media_type, size=len(data))
-                )
+                conn.execute(insert(files).values(**row, relpath=relpath, media_type=media_type, size=size))
         except BaseException:
             self.files.remove([relpath])
             raise
         if old is not None:
             self.files.remove([old])
         return self.files.path(relpath)
+
+    def is_kept(self, tenant: str, conversation_id: str, change_seq: int) -> bool:
+        """Whether the conversation is kept offline as of `change_seq`: pinned, its full
+        record at least that recent, and its recording and every artifact on disk."""
+        with self._reading() as conn:
+            return queries.is_kept(conn, tenant, conversation_id, change_seq)
 
     def file_path(
         self, tenant: str, conversation_id: str, kind: FileKind, artifact_id: str | None = None
@@ -329,6 +353,15 @@ class CacheStore:
     def all_ids(self, tenant: str, f: Filter, sort: Sort, *, now: datetime) -> list[str]:
         with self._reading() as conn:
             return queries.all_ids(conn, tenant, f, sort, now=now)
+
+    def row_keys(self, tenant: str, f: Filter, sort: Sort, *, now: datetime) -> RowKeys:
+        """Every matching row's key, in order (for a lazy table; see queries.row_keys)."""
+        with self._reading() as conn:
+            return queries.row_keys(conn, tenant, f, sort, now=now)
+
+    def rows_by_keys(self, tenant: str, keys: Sequence[int]) -> list[Conversation | None]:
+        with self._reading() as conn:
+            return queries.rows_by_keys(conn, tenant, keys)
 
     def count(self, tenant: str, f: Filter, *, now: datetime) -> int:
         with self._reading() as conn:

@@ -7,20 +7,17 @@ live event cannot undo it.
 
 from __future__ import annotations
 
-import functools
-from collections import Counter
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, select, update
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.sqlite import insert
+import msgspec
+from sqlalchemy import Connection, Table, and_, case, delete, func, select, update
 
-from app.cache import codec
+from app.cache import codec, indexes, side_rows, summary_rows
 from app.cache.schema import (
     artifacts,
-    contact_counts,
     conversation_details,
     conversation_functions,
     conversation_parameters,
@@ -31,7 +28,9 @@ from app.cache.schema import (
     function_calls,
     messages,
 )
-from app.domain import Conversation, ConversationDetail, KeyValuePair, Message
+from app.cache.summary_rows import Summary
+from app.domain import Change, ChangeKind, ConversationDetail, Message
+from app.domain.feed import FeedChange
 from app.filters import text as words
 
 c = conversations.c
@@ -46,115 +45,97 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def upsert_summaries(
-    conn: Connection, tenant: str, items: Iterable[Conversation], *, now_us: int, touch: bool
+    conn: Connection, tenant: str, items: Iterable[Summary], *, now_us: int, touch: bool
 ) -> set[str]:
     """Insert new rows and update older ones; returns the ids now cached at the version
     given. A row already cached at that version is left as it is (re-applying a page
     costs reads only) and one cached at a newer version is never replaced. `touch`
     marks the rows as just used (for eviction); without it an existing row keeps its
-    last use (background sync is not use)."""
-    latest: dict[str, Conversation] = {}
+    last use (background sync is not use).
+
+    Rows go straight to the driver, a statement per batch: SQLAlchemy's per-row
+    parameter processing cost more than SQLite's insert."""
+    latest: dict[str, Summary] = {}
     for item in items:
         known = latest.get(item.id)
         if known is None or item.change_seq >= known.change_seq:
             latest[item.id] = item
     if not latest:
         return set()
-    cached: dict[str, int] = {}  # id -> change_seq of what is cached
-    contacts: dict[str, str] = {}  # id -> contact_id of what is cached
-    for part in chunks(list(latest)):
-        in_cache = select(c.id, c.change_seq, c.contact_id).where(c.tenant == tenant, c.id.in_(part))
-        for row_id, seq, contact_id in conn.execute(in_cache):
-            cached[row_id] = seq
-            contacts[row_id] = contact_id
-    fresh = [i for i in latest.values() if i.id not in cached or i.change_seq > cached[i.id]]
-    unchanged = [i.id for i in latest.values() if cached.get(i.id) == i.change_seq]
-    if fresh:
-        # Straight to the driver: SQLAlchemy's per-row parameter processing cost more than
-        # SQLite's insert (the rows are encoded once here, JSON included).
-        conn.exec_driver_sql(
-            _upsert_sql(touch), [(*codec.summary_values(tenant, item), now_us) for item in fresh]
-        )
-        pks: dict[str, int] = {}
-        for part in chunks([i.id for i in fresh]):
-            query = select(c.id, c.pk).where(c.tenant == tenant, c.id.in_(part))
-            pks.update((ident, pk) for ident, pk in conn.execute(query))
-        replaced = [pks[i.id] for i in fresh if i.id in cached]  # new rows have no side rows yet
-        _replace_side_rows(conn, {pks[i.id]: i for i in fresh}, replaced)
-        moved = {i.id for i in fresh if i.id in contacts and contacts[i.id] != i.contact_id}
-        counted_in = [i.contact_id for i in fresh if i.id not in cached or i.id in moved]
-        _count_in(conn, tenant, counted_in)
-        _count_out(conn, tenant, [contacts[row_id] for row_id in moved])
+    cached: dict[str, tuple[int, int, str]] = {  # id -> pk, change_seq, contact_id cached
+        row_id: (pk, seq, contact_id)
+        for row_id, pk, seq, contact_id in conn.exec_driver_sql(_CACHED_SQL, (tenant, _json(list(latest))))
+    }
+    new: list[Summary] = []
+    newer: list[tuple[int, str, Summary]] = []  # pk and contact_id cached, summary
+    unchanged: list[int] = []
+    older: set[str] = set()
+    for item in latest.values():
+        known_row = cached.get(item.id)
+        if known_row is None:
+            new.append(item)
+        elif item.change_seq > known_row[1]:
+            newer.append((known_row[0], known_row[2], item))
+        elif item.change_seq == known_row[1]:
+            unchanged.append(known_row[0])
+        else:
+            older.add(item.id)
+    if new:
+        _insert_new(conn, tenant, new, now_us)
+    if newer:
+        _update_newer(conn, tenant, newer, now_us, touch)
     if touch and unchanged:
-        for part in chunks(unchanged):
-            conn.execute(
-                update(conversations).where(c.tenant == tenant, c.id.in_(part)).values(last_access=now_us)
-            )
-    return {i.id for i in fresh} | set(unchanged)
+        conn.exec_driver_sql(_TOUCH_SQL, (now_us, _json(unchanged)))
+    return set(latest) - older
 
 
-@functools.cache
-def _upsert_sql(touch: bool) -> str:
-    """The SQLite text of the summary upsert; its parameters: codec.summary_values + last_access."""
-    stmt = insert(conversations)
-    updated = {name: stmt.excluded[name] for name in codec.SUMMARY_COLUMNS if name != "id"}
-    if touch:
-        updated["last_access"] = stmt.excluded.last_access
-    upsert = stmt.values({name: bindparam(name) for name in (*codec.SUMMARY_ROW_KEYS, "last_access")})
-    compiled = upsert.on_conflict_do_update(index_elements=[c.tenant, c.id], set_=updated).compile(
-        dialect=sqlite.dialect()
-    )
-    assert compiled.positiontup == [*codec.SUMMARY_ROW_KEYS, "last_access"], compiled.positiontup
-    return str(compiled)
+def _insert_new(conn: Connection, tenant: str, items: Sequence[Summary], now_us: int) -> None:
+    # The keys are chosen here, so the side rows need no look-up of them: the write lock
+    # is held (nobody else inserts), and max + 1 is the key SQLite would pick itself.
+    first = int(conn.exec_driver_sql("SELECT coalesce(max(pk), 0) + 1 FROM conversations").scalar_one())
+    rows = [summary_rows.insert_row(first + n, tenant, item, now_us) for n, item in enumerate(items)]
+    conn.exec_driver_sql(_INSERT_SQL, rows)
+    side_rows.insert(conn, list(range(first, first + len(rows))))
+    if indexes.counts_kept(conn):
+        side_rows.count_in(conn, tenant, [item.contact_id for item in items])
 
 
-_COUNT_IN_SQL = (
-    "INSERT INTO contact_counts (tenant, contact_id, conversations) VALUES (?, ?, ?) "
-    "ON CONFLICT (tenant, contact_id) DO UPDATE SET conversations = conversations + excluded.conversations"
+def _update_newer(
+    conn: Connection, tenant: str, items: Sequence[tuple[int, str, Summary]], now_us: int, touch: bool
+) -> None:
+    rows = [
+        summary_rows.update_row(pk, summary_rows.insert_row(pk, tenant, item, now_us), touch=touch)
+        for pk, _contact, item in items
+    ]
+    conn.exec_driver_sql(_UPDATE_TOUCH_SQL if touch else _UPDATE_SQL, rows)
+    pks = [pk for pk, _contact, _item in items]
+    side_rows.delete_for(conn, pks)
+    side_rows.insert(conn, pks)
+    moved = [(contact, item.contact_id) for _pk, contact, item in items if contact != item.contact_id]
+    if moved and indexes.counts_kept(conn):
+        side_rows.count_in(conn, tenant, [now for _before, now in moved])
+        side_rows.count_out(conn, tenant, [before for before, _now in moved])
+
+
+def _json(values: list[Any]) -> str:
+    return _encode_json(values).decode()
+
+
+_encode_json = msgspec.json.Encoder().encode
+_CACHED_SQL = (
+    "SELECT id, pk, change_seq, contact_id FROM conversations "
+    "WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))"
 )
-
-
-@functools.cache
-def _insert_sql(table: Table) -> str:
-    compiled = table.insert().compile(dialect=sqlite.dialect())
-    assert compiled.positiontup == [column.name for column in table.columns], compiled.positiontup
-    return str(compiled)
-
-
-def _count_in(conn: Connection, tenant: str, contact_ids: Sequence[str]) -> None:
-    """Add conversations to their contacts' counts, one statement per batch."""
-    if contact_ids:
-        rows = [(tenant, contact_id, n) for contact_id, n in Counter(contact_ids).items()]
-        conn.exec_driver_sql(_COUNT_IN_SQL, rows)
-
-
-def _count_out(conn: Connection, tenant: str, contact_ids: Sequence[str]) -> None:
-    """Take conversations whose contact changed off their old contacts' counts (deleted rows
-    are counted out by a trigger: see the migration)."""
-    for contact_id, n in Counter(contact_ids).items():
-        owned = and_(contact_counts.c.tenant == tenant, contact_counts.c.contact_id == contact_id)
-        less = contact_counts.c.conversations - n
-        conn.execute(update(contact_counts).where(owned).values(conversations=less))
-        conn.execute(delete(contact_counts).where(owned, contact_counts.c.conversations <= 0))
-
-
-def _replace_side_rows(conn: Connection, items: dict[int, Conversation], replaced: Sequence[int]) -> None:
-    """Functions, tags and parameters as filters read them: one row per distinct value."""
-    for part in chunks(replaced):
-        for table in _SIDE_TABLES:
-            conn.execute(delete(table).where(table.c.conversation_pk.in_(part)))
-    # Rows in table column order, straight to the driver (see upsert_summaries).
-    functions = [(pk, name) for pk, i in items.items() for name in set(i.functions)]
-    tags = [(pk, k, v) for pk, i in items.items() for k, v in _distinct(i.tags)]
-    parameters = [(pk, k, v) for pk, i in items.items() for k, v in _distinct(i.parameters)]
-    side_rows: tuple[list[tuple[Any, ...]], ...] = (functions, tags, parameters)
-    for table, rows in zip(_SIDE_TABLES, side_rows, strict=True):
-        if rows:
-            conn.exec_driver_sql(_insert_sql(table), rows)
-
-
-def _distinct(pairs: Sequence[KeyValuePair]) -> set[tuple[str, str]]:
-    return {(pair.key, pair.value) for pair in pairs}
+_INSERT_SQL = (
+    f"INSERT INTO conversations ({', '.join(summary_rows.INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(summary_rows.INSERT_COLUMNS))})"
+)
+_UPDATE_SQL = (
+    f"UPDATE conversations SET {', '.join(f'{name} = ?' for name in summary_rows.UPDATE_COLUMNS)} "
+    "WHERE pk = ?"
+)
+_UPDATE_TOUCH_SQL = _UPDATE_SQL.replace(" WHERE pk = ?", ", last_access = ? WHERE pk = ?")
+_TOUCH_SQL = "UPDATE conversations SET last_access = ? WHERE pk IN (SELECT value FROM json_each(?))"
 
 
 def write_detail(conn: Connection, tenant: str, detail: ConversationDetail, *, now_us: int) -> int:
@@ -178,32 +159,40 @@ def _table(name: str) -> Table:
     return {t.name: t for t in _DETAIL_TABLES}[name]
 
 
-def append_message(conn: Connection, tenant: str, conversation_id: str, message: Message) -> bool:
-    """Add a live message to a fully cached transcript (and to what content search reads).
-    False when the transcript is not cached or the message does not follow the cached
-    ones (a gap: the full record is stale and is fetched again when opened)."""
-    row = conn.execute(
-        select(c.pk, c.full_seq).where(c.tenant == tenant, c.id == conversation_id)
-    ).one_or_none()
-    if row is None or row.full_seq is None:
-        return False
+def append_messages(conn: Connection, tenant: str, items: Sequence[tuple[str, Message]]) -> int:
+    """Add live messages, in order, to the transcripts that are fully cached (and to what
+    content search reads); returns how many were added. A message that does not follow the
+    cached ones (a gap) is left out: the full record is stale and is fetched again when
+    opened. One look-up for the batch: most live messages belong to conversations whose
+    transcripts are not cached."""
+    ids = _json(list({conversation_id for conversation_id, _message in items}))
+    full: dict[str, int] = {row[0]: row[1] for row in conn.exec_driver_sql(_FULLY_CACHED_SQL, (tenant, ids))}
+    return sum(_append(conn, full[cid], message) for cid, message in items if cid in full)
+
+
+_FULLY_CACHED_SQL = (
+    "SELECT id, pk FROM conversations "
+    "WHERE tenant = ? AND full_seq IS NOT NULL AND id IN (SELECT value FROM json_each(?))"
+)
+
+
+def _append(conn: Connection, pk: int, message: Message) -> bool:
     count = conn.execute(
-        select(func.count()).select_from(messages).where(messages.c.conversation_pk == row.pk)
+        select(func.count()).select_from(messages).where(messages.c.conversation_pk == pk)
     ).scalar_one()
     if message.index != count:
         return False
-    conn.execute(messages.insert(), codec.message_row(row.pk, message))
-    stored = conn.execute(
-        select(messages.c.role, messages.c.text)
-        .where(messages.c.conversation_pk == row.pk)
-        .order_by(messages.c.idx)
-    ).all()
-    searchable = [t for role, t in stored if role in words.SEARCHABLE_ROLES]
-    conn.execute(
-        update(conversation_search)
-        .where(conversation_search.c.conversation_pk == row.pk)
-        .values(search_text=words.search_text(searchable))
-    )
+    conn.execute(messages.insert(), codec.message_row(pk, message))
+    added = words.search_text([message.text]) if message.role in words.SEARCHABLE_ROLES else ""
+    if added:
+        # The new words go at the end: the same text as indexing the whole transcript again
+        # (messages are tokenised apart), without reading it back at every message.
+        text = conversation_search.c.search_text
+        conn.execute(
+            update(conversation_search)
+            .where(conversation_search.c.conversation_pk == pk)
+            .values(search_text=case((text == "", added), else_=text + added[1:]))
+        )
     return True
 
 
@@ -235,3 +224,22 @@ def delete_by_pk(conn: Connection, pks: Sequence[int]) -> Deleted:
         deleted.relpaths += conn.execute(select(files.c.relpath).where(owned)).scalars()
         deleted.count += conn.execute(delete(conversations).where(c.pk.in_(part))).rowcount
     return deleted
+
+
+def apply_changes(
+    conn: Connection, tenant: str, changes: Iterable[Change | FeedChange], *, now_us: int
+) -> tuple[int, Deleted]:
+    """Apply change feed entries in their order: each run of upserts as one batch, each
+    run of deletes as another. Returns how many rows were upserted, and what went."""
+    upserted = 0
+    deleted = Deleted()
+    for kind, run in itertools.groupby(changes, key=lambda change: change.kind):
+        if kind is ChangeKind.UPSERT:
+            items = [change.conversation for change in run if change.conversation is not None]
+            upserted += len(upsert_summaries(conn, tenant, items, now_us=now_us, touch=False))
+        else:
+            ids = [change.deleted.id for change in run if change.deleted is not None]
+            gone = delete_conversations(conn, tenant, ids)
+            deleted.count += gone.count
+            deleted.relpaths += gone.relpaths
+    return upserted, deleted

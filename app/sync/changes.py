@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.cache.store import CacheStore
-from app.domain import ChangesPage
+from app.domain.feed import FeedPage
 from app.notifications import Notifier
 
 PAGE_SIZE = 5000  # the contract's largest page: fewer round trips and commits
 
 
 class ChangesSource(Protocol):
-    def changes(self, cursor: str | None = None, *, limit: int = ...) -> Awaitable[ChangesPage]: ...
+    def changes(self, cursor: str | None = None, *, limit: int = ...) -> Awaitable[FeedPage]: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class ChangeSync:
                 await asyncio.to_thread(self._store.evict, self._cap_bytes)
             return report
 
-    async def _apply_from(self, page: ChangesPage, started: float) -> SyncProgress:
+    async def _apply_from(self, page: FeedPage, started: float) -> SyncProgress:
         pages = upserted = deleted = 0
         while True:
             writing = asyncio.ensure_future(asyncio.to_thread(self._store.apply_changes, self._tenant, page))
@@ -105,7 +105,7 @@ class ChangeSync:
                 return report
             page = await following
 
-def _discard(future: asyncio.Future[ChangesPage]) -> None:
+def _discard(future: asyncio.Future[FeedPage]) -> None:
     """Drop a prefetch that is no longer wanted, its outcome included."""
     future.cancel()
     if future.done() and not future.cancelled():

@@ -151,7 +151,9 @@ class LiveEvents:
 
     async def _apply(self, message: str | bytes) -> None:
         try:
-            batch = parse_events(message)
+            # Off the event loop (the GUI's, in the app), like the cache write below: a burst
+            # of a hundred events takes milliseconds to validate.
+            batch = await asyncio.to_thread(parse_events, message)
         except pydantic.ValidationError as exc:
             # Skipping would leave the cache behind; the change feed brings it back in line.
             self.problems.publish(error_from_validation(exc, "live event"))

@@ -3,13 +3,14 @@ artifacts — into the cache and pinned there, so that eviction never takes them
 
 Runs in the background with progress. A conversation deleted on the platform in the
 meantime is reported and skipped; losing the connection stops the run (what was kept
-stays kept, and running it again fetches the rest).
+stays kept, and running it again fetches the rest). Keeping a view again fetches only
+what changed since it was kept.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,30 +49,37 @@ class OfflineProgress:
 
 
 class KeepOffline:
-    def __init__(self, api: OfflineSource, store: CacheStore, tenant: str, scratch: Path) -> None:
+    def __init__(self, api: OfflineSource, store: CacheStore, tenant: str) -> None:
         self._api = api
         self._store = store
         self._tenant = tenant
-        self._scratch = scratch  # downloads land here before the cache takes them
         self.progress: Notifier[OfflineProgress] = Notifier("keep offline")
 
     async def matching(self, f: Filter, sort: Sort | None = None) -> OfflineProgress:
-        """Every conversation the filter selects now (a view's conversations)."""
-        ids: list[str] = []
+        """Every conversation the filter selects now (a view's conversations); those already
+        kept as they are now on the platform are not fetched again."""
+        versions: dict[str, int] = {}
         cursor = None
         while True:
             page = await self._api.search(f, sort, limit=SEARCH_PAGE, cursor=cursor)
-            ids += [item.id for item in page.items]
+            versions.update((item.id, item.change_seq) for item in page.items)
             cursor = page.next_cursor
             if cursor is None:
-                return await self.conversations(ids)
+                return await self._run(list(versions.items()))
 
     async def conversations(self, ids: Sequence[str]) -> OfflineProgress:
+        """These conversations, each fetched afresh."""
+        return await self._run([(conversation_id, None) for conversation_id in dict.fromkeys(ids)])
+
+    async def _run(self, wanted: list[tuple[str, int | None]]) -> OfflineProgress:
         failed: list[tuple[str, str]] = []
-        wanted = list(dict.fromkeys(ids))
-        for done, conversation_id in enumerate(wanted, 1):
+        for done, (conversation_id, change_seq) in enumerate(wanted, 1):
             try:
-                await self._keep(conversation_id)
+                current = change_seq is not None and await asyncio.to_thread(
+                    self._store.is_kept, self._tenant, conversation_id, change_seq
+                )
+                if not current:
+                    await self._keep(conversation_id)
             except NotFound as gone:
                 failed.append((conversation_id, gone.message))
             self.progress.publish(OfflineProgress(done, len(wanted), tuple(failed)))
@@ -82,16 +90,18 @@ class KeepOffline:
         await asyncio.to_thread(self._store.write_detail, self._tenant, detail)
         await asyncio.to_thread(self._store.pin, self._tenant, [conversation_id])
         if detail.audio is not None:
-            media_type = detail.audio.media_type
-            download = self._scratch / f"{secrets.token_hex(8)}.audio"
+            # Named after the conversation (hashed: an id is not a file name), so that a
+            # download cut short resumes from its part file when the conversation is kept again.
+            name = hashlib.sha256(f"{self._tenant}\0{conversation_id}".encode()).hexdigest()[:32]
+            download = self._store.files.incoming / f"{name}.audio"
             try:
                 await self._api.download_audio(conversation_id, download)
-                data = await asyncio.to_thread(download.read_bytes)
+                kind, media_type = FileKind.AUDIO, detail.audio.media_type
+                await asyncio.to_thread(
+                    self._store.adopt_file, self._tenant, conversation_id, kind, download, media_type
+                )
             finally:
                 download.unlink(missing_ok=True)
-            await asyncio.to_thread(
-                self._store.store_file, self._tenant, conversation_id, FileKind.AUDIO, data, media_type
-            )
         for artifact in detail.artifacts:
             data = await self._api.artifact_bytes(conversation_id, artifact.id)
             await asyncio.to_thread(

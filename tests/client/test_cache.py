@@ -32,6 +32,7 @@ from app.domain import (
     Status,
     View,
 )
+from app.filters import text as words
 from tests.client.conftest import TenantCorpus
 from tests.platform import ROOT, Platform, api_client
 
@@ -353,6 +354,83 @@ def test_live_events_update_rows_transcripts_and_cursor(store: CacheStore, acme_
     assert store.rows(TENANT, [detail.id]) == [] and store.events_cursor(TENANT) == "42"
     store.reset_events_cursor(TENANT)
     assert store.events_cursor(TENANT) is None and store.changes_cursor(TENANT) is None
+
+
+def test_a_burst_of_live_events_is_applied_as_one_at_a_time(
+    tmp_path: Path, acme_corpus: TenantCorpus
+) -> None:
+    """One transaction for a whole burst, summaries upserted together: the same cache as
+    applying each event alone, and the same search text as indexing the whole transcript."""
+    details = acme_corpus.details[:3]
+    texts = [
+        "Ça coûte 12€, d'accord?",
+        "<b>HTML</b> stays text",
+        "",
+        "عربي עברית 😀",
+        "x" * 80 + " tail",
+        "Thank you",
+        "you! Thank",
+    ]
+    events: list[LiveEvent] = []
+    seq = 1000
+    for round_ in range(len(texts)):
+        for n, detail in enumerate(details):
+            seq += 1
+            index = len(detail.messages) + round_
+            role = "coaching" if (round_ + n) % 4 == 3 else ("agent" if round_ % 2 else "customer")
+            summary = detail.summary_record().model_copy(update={"change_seq": detail.change_seq + seq})
+            message = {
+                "index": index,
+                "role": role,
+                "text": texts[(round_ + n) % len(texts)],
+                "at": "2026-11-20T12:00:00+00:00",
+                "offset_ms": index,
+                "duration_ms": 0,
+            }
+            data = {"conversation": summary.model_dump(mode="json"), "message": message}
+            events.append(_event(seq, "conversation.message", detail.id, data))
+    deleted = _event(seq + 1, "conversation.deleted", details[2].id, {"id": details[2].id})
+    burst = [*events[:7], deleted, *events[7:]]  # the deleted one comes back as a summary
+
+    def applied(path: Path, batches: list[list[LiveEvent]]) -> tuple[object, ...]:
+        with CacheStore.open(path) as store:
+            for detail in details:
+                store.write_detail(TENANT, detail)
+            for batch in batches:
+                store.apply_events(TENANT, batch)
+            with sqlite3.connect(path) as db:
+                search = dict(db.execute("SELECT conversation_pk, search_text FROM conversation_search"))
+            kept = [store.detail(TENANT, d.id) for d in details]
+            for full in kept:
+                if full is not None:
+                    assert search[_pk(path, full.id)] == words.transcript_search_text(full.messages)
+            rows = store.rows(TENANT, [d.id for d in details])
+            return rows, kept, sorted(search.values()), store.events_cursor(TENANT)
+
+    together = applied(tmp_path / "together.sqlite3", [burst])
+    one_by_one = applied(tmp_path / "alone.sqlite3", [[event] for event in burst])
+    assert together == one_by_one
+    rows, kept, _search, cursor = together
+    assert len(rows) == 3 and kept[2] is None and cursor == burst[-1].cursor  # type: ignore[arg-type]
+    assert len(kept[0].messages) == len(details[0].messages) + len(texts)  # type: ignore[index,union-attr]
+
+
+def _event(seq: int, kind: str, conversation_id: str, data: dict[str, object]) -> LiveEvent:
+    return LiveEvent.model_validate(
+        {
+            "seq": seq,
+            "cursor": str(seq),
+            "type": kind,
+            "conversation_id": conversation_id,
+            "at": "2026-11-20T12:00:00+00:00",
+            "data": data,
+        }
+    )
+
+
+def _pk(path: Path, conversation_id: str) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT pk FROM conversations WHERE id = ?", (conversation_id,)).fetchone()[0])
 
 
 # --- flows and views --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from app.api.retry import RetryPolicy
 from app.cache import catalog
 from app.cache.store import CacheStore, FileKind
 from app.connectivity import Connectivity, Link
-from app.domain import Conversation, Filter, LiveEvent, Sort
+from app.domain import Conversation, ConversationDetail, Filter, LiveEvent, Sort, Status
 from app.domain import Platform as DomainPlatform
 from app.sync.changes import ChangeSync, SyncProgress
 from app.sync.live import LiveEvents
@@ -286,15 +287,28 @@ async def test_live_events_refuse_an_unencrypted_connection_to_another_computer(
 # --- keep offline ---------------------------------------------------------------------------------
 
 
+async def recorded(api: ApiClient, count: int) -> list[str]:
+    """Voice conversations with a recording. The platform's live calls are new voice
+    conversations without one yet, and a long test session has made many: page past them."""
+    found: list[str] = []
+    cursor = None
+    while len(found) < count:
+        page = await api.search(Filter(platforms=(DomainPlatform.VOICE,)), limit=100, cursor=cursor)
+        found += [c.id for c in page.items if c.has_audio]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return found[:count]
+
+
 async def test_kept_offline_conversations_have_everything_and_survive_eviction(
     scratch_platform: Platform, connect: Connect, store: CacheStore, tmp_path: Path
 ) -> None:
     _session, api = await connect(scratch_platform)
-    voice = await api.search(Filter(platforms=(DomainPlatform.VOICE,)), limit=50)
-    with_audio = [c.id for c in voice.items if c.has_audio][:2]
+    with_audio = await recorded(api, 2)
     assert with_audio, "the scratch platform has recordings"
     others = [c.id for c in (await api.search(limit=50)).items if c.id not in with_audio][:3]
-    keeper = KeepOffline(api, store, "acme", tmp_path)
+    keeper = KeepOffline(api, store, "acme")
     reports: list[OfflineProgress] = []
     keeper.progress.subscribe(reports.append)
 
@@ -313,12 +327,52 @@ async def test_kept_offline_conversations_have_everything_and_survive_eviction(
         path = store.file_path("acme", conversation_id, FileKind.AUDIO)
         audio = (await api.conversation(conversation_id)).audio
         assert path is not None and audio is not None and path.stat().st_size == audio.size
-    assert not list(tmp_path.glob("*.audio")), "downloads are handed to the cache, not left behind"
+    assert not list(store.files.incoming.iterdir()), "downloads are handed to the cache, not left behind"
 
     await ChangeSync(api, store, "acme").run()  # plenty of unpinned conversations too
     store.evict(0)  # the smallest cap there is: only what is kept offline stays
     assert set(cached_summaries(store)) == {*with_audio, *others}
     assert store.file_path("acme", with_audio[0], FileKind.AUDIO) is not None
+
+
+async def test_keeping_a_view_again_fetches_only_what_changed(
+    scratch_platform: Platform, connect: Connect, store: CacheStore
+) -> None:
+    _session, api = await connect(scratch_platform)
+    view = Filter(platforms=(DomainPlatform.VOICE,), statuses=(Status.COMPLETED,))
+    fetched: list[str] = []
+
+    class Counting:
+        """The real client, noting which full records are fetched."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(api, name)
+
+        async def conversation(self, conversation_id: str) -> ConversationDetail:
+            fetched.append(conversation_id)
+            return await api.conversation(conversation_id)
+
+    keeper = KeepOffline(Counting(), store, "acme")  # type: ignore[arg-type]
+    first = await keeper.matching(view)
+    assert first.total == len(fetched) > 2 and not first.failed
+    kept = list(fetched)
+
+    fetched.clear()
+    again = await keeper.matching(view)
+    assert (again.done, again.total) == (first.total, first.total) and fetched == []
+
+    # One kept record is older than the platform's; another lost its recording file.
+    stale, unfiled = kept[0], next(i for i in kept[1:] if store.file_path("acme", i, FileKind.AUDIO))
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE conversations SET full_seq = full_seq - 1 WHERE id = ?", (stale,))
+        db.execute(
+            "DELETE FROM files WHERE kind = 'audio' AND conversation_pk = "
+            "(SELECT pk FROM conversations WHERE id = ?)",
+            (unfiled,),
+        )
+    await keeper.matching(view)
+    assert sorted(fetched) == sorted([stale, unfiled])
+    assert store.file_path("acme", unfiled, FileKind.AUDIO) is not None
 
 
 async def test_a_sync_keeps_the_cache_within_its_size_cap(

@@ -9,7 +9,6 @@ fields the client does not know are ignored.
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -42,9 +41,8 @@ from app.domain import (
 )
 from app.filters import filter_json, search_body
 from tests.client.conftest import TenantCorpus
+from tests.client.payloads import Json, altered
 from tests.platform import Platform, api_client
-
-Json = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -163,22 +161,6 @@ def test_live_events_from_the_platform(scratch_platform: Platform) -> None:
 
 
 # --- malformed and hostile payloads -------------------------------------------------------------
-
-
-def altered(item: Json, path: str, value: Any) -> Json:
-    """A deep copy of `item` with the field at a dotted path set (or removed with ...)."""
-    copied = copy.deepcopy(item)
-    *parents, last = path.split(".")
-    target: Any = copied
-    for key in parents:
-        target = target[int(key)] if isinstance(target, list) else target[key]
-    if value is ...:
-        del target[last]
-    elif isinstance(target, list):
-        target[int(last)] = value
-    else:
-        target[last] = value
-    return copied
 
 
 @pytest.mark.parametrize(

@@ -28,9 +28,10 @@ from app.domain import ChangeKind, ChangesPage, Filter, Sort
 from app.domain.feed import FeedPage, FeedRefused, decode_page
 from app.filters import instants
 from app.sync.changes import ChangeSync
+from tests.client import payloads
+from tests.client.payloads import Json
 from tests.client.test_api_faults import FaultServer, Reply, Seen, StaticTokens, settings
 
-Json = dict[str, Any]
 TENANT = "acme"
 
 
@@ -48,18 +49,7 @@ def feed_json(feed_bytes: bytes) -> Json:
 
 def altered(page: Json, path: str, value: Any) -> bytes:
     """The page as JSON bytes with the field at a dotted path set (or removed with ...)."""
-    copied = copy.deepcopy(page)
-    *parents, last = path.split(".")
-    target: Any = copied
-    for key in parents:
-        target = target[int(key)] if isinstance(target, list) else target[key]
-    if value is ...:
-        del target[last]
-    elif isinstance(target, list):
-        target[int(last)] = value
-    else:
-        target[last] = value
-    return json.dumps(copied).encode()
+    return json.dumps(payloads.altered(page, path, value)).encode()
 
 
 def test_a_real_page_decodes_to_the_same_values_as_the_domain_records(feed_bytes: bytes) -> None:

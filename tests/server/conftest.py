@@ -6,6 +6,7 @@ to run the server tests on PostgreSQL; otherwise they use a SQLite file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,11 +22,13 @@ from tests.platform import Platform, api_client, seed
 SEEDED_CONVERSATIONS = 600
 
 
-@pytest.fixture(scope="session")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def scratch_database(sqlite_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file at `sqlite_path`, or with
+    CONVODESK_TEST_PG a PostgreSQL database of its own, dropped afterwards."""
     pg = os.environ.get("CONVODESK_TEST_PG")
     if not pg:
-        yield f"sqlite:///{tmp_path_factory.mktemp('platform') / 'platform.db'}"
+        yield f"sqlite:///{sqlite_path}"
         return
     name = f"convodesk_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(make_url(pg).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
@@ -37,6 +40,12 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with scratch_database(tmp_path_factory.mktemp("platform") / "platform.db") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

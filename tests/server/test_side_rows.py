@@ -4,18 +4,17 @@ them equal, and searches that walk a side table page like any other."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
 from server.db.engine import Database
 from server.db.migrate import _config, upgrade
@@ -24,6 +23,7 @@ from server.schemas.conversations import SearchRequest
 from server.search import service
 from server.store import conversations as store
 from server.store.rows import rows_for
+from tests.server.conftest import scratch_database
 from tests.server.records import Json, database, new_record, search_all
 
 SIDE_TABLES = (
@@ -53,21 +53,9 @@ def _mismatched(session: Any) -> dict[str, int]:
 
 
 @pytest.fixture
-def empty_db_url(tmp_path: Any) -> Iterator[str]:
-    pg = os.environ.get("CONVODESK_TEST_PG")
-    if not pg:
-        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
-        return
-    name = f"convodesk_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(pg).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def empty_db_url(tmp_path: Path) -> Iterator[str]:
+    with scratch_database(tmp_path / "upgrade.db") as url:
+        yield url
 
 
 def _migrate(db: Database, revision: str, *, down: bool = False) -> None:

@@ -19,6 +19,7 @@ from server.db.models import AuditEntry, ConversationDetail
 from server.domain import EventType, MessageRole
 from server.live.rules import Action, CallState, Refused, apply
 from server.schemas.conversations import ConversationSummary
+from server.schemas.filter import Text
 from server.search.summaries import summary_of
 from server.seed.records import MessageRecord
 from server.store import conversations as store
@@ -36,7 +37,7 @@ class TransferIn(BaseModel):
 
 class CoachIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    text: Annotated[Text, Field(min_length=1, max_length=2000)]  # no NUL: PostgreSQL text cannot hold one
 
 
 class ActionResult(BaseModel):

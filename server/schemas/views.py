@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.domain import TABLE_COLUMNS, FlowNodeKind
-from server.schemas.filter import Filter, Sort
+from server.schemas.filter import Filter, Short, Sort, Text
 
 COLUMNS = TABLE_COLUMNS
 Column = Literal[COLUMNS]  # type: ignore[valid-type]
@@ -24,7 +24,7 @@ class ViewScope(StrEnum):
 class ViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Short  # no NUL: PostgreSQL text cannot hold one
     scope: Literal[ViewScope.ORG, ViewScope.PERSONAL] | None = Field(
         default=None, description="New views default to personal; an update without it keeps the scope."
     )
@@ -49,7 +49,7 @@ class ViewOut(BaseModel):
 class DefaultViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    view_id: Annotated[str, Field(min_length=1, max_length=64)]
+    view_id: Annotated[Text, Field(min_length=1, max_length=64)]
 
 
 class FlowNode(BaseModel):

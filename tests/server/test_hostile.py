@@ -223,6 +223,24 @@ FIELDS: dict[str, tuple[Callable[[str], Json], Callable[[str], Check]]] = {
 }
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("views", {"name": "before\x00after"}),
+        ("views/default", {"view_id": "acme-\x00all"}),
+        ("conversations/cnv_any/actions/coach", {"text": "whisper\x00"}),
+    ],
+    ids=["view name", "default view", "coaching text"],
+)
+def test_text_with_nul_is_refused_not_stored(supervisor: httpx.Client, path: str, body: Json) -> None:
+    """PostgreSQL text cannot hold NUL: a field that would be stored refuses it up front
+    (422), instead of failing at the database (500)."""
+    response = supervisor.request("PUT" if path == "views/default" else "POST", path, json=body)
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == list(body), problem
+    assert "NUL" in problem["errors"][0]["message"], problem
+
+
 @pytest.mark.parametrize("field", list(FIELDS))
 def test_injection_strings_are_plain_values(readonly: httpx.Client, field: str) -> None:
     """Every nasty value is either refused (422) or taken literally: whatever comes back

@@ -5,7 +5,6 @@ not a crash)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
@@ -59,8 +58,8 @@ SUMMARY_READ_COLUMNS = ("pk", *(name for name in SUMMARY_COLUMNS if name != "con
 READ_INDEX = {name: i for i, name in enumerate(SUMMARY_READ_COLUMNS)}
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+# instants.to_micros/from_micros inlined: three calls a row, thousands of rows a second.
+_EPOCH, _MICROSECOND = instants.EPOCH, instants.MICROSECOND
 _PLATFORMS = Platform._value2member_map_
 _DIRECTIONS = Direction._value2member_map_
 _USES = UsedFor._value2member_map_

@@ -118,11 +118,9 @@ def row_keys(conn: Connection, tenant: str, f: Filter, sort: Sort, *, now: datet
 
 def rows_by_keys(conn: Connection, tenant: str, keys: Sequence[int]) -> list[Conversation | None]:
     """The rows of these keys (row_keys), in the order asked; None where a row has gone."""
-    found: dict[int, Conversation] = {}
-    for part in chunks([int(k) for k in keys]):
-        for row in conn.execute(SUMMARY.where(c.tenant == tenant, c.pk.in_(part))):
-            found[row[0]] = codec.conversation_of(row)
-    return [found.get(int(k)) for k in keys]
+    wanted = [int(k) for k in keys]
+    found = _rows_where(conn, tenant, c.pk, list(dict.fromkeys(wanted)), 0)
+    return [found.get(k) for k in wanted]
 
 
 def count(conn: Connection, tenant: str, f: Filter, *, now: datetime) -> int:
@@ -132,11 +130,20 @@ def count(conn: Connection, tenant: str, f: Filter, *, now: datetime) -> int:
 
 def rows_by_ids(conn: Connection, tenant: str, ids: Sequence[str]) -> list[Conversation]:
     """The cached rows of these ids, in the order asked; ids not cached are left out."""
-    found: dict[str, Conversation] = {}
-    for part in chunks(list(dict.fromkeys(ids))):
-        for row in conn.execute(SUMMARY.where(c.tenant == tenant, c.id.in_(part))):
-            found[row[_ID]] = codec.conversation_of(row)
+    found = _rows_where(conn, tenant, c.id, list(dict.fromkeys(ids)), _ID)
     return [found[i] for i in ids if i in found]
+
+
+def _rows_where(
+    conn: Connection, tenant: str, column: Column[Any], values: Sequence[Any], at: int
+) -> dict[Any, Conversation]:
+    """The cached rows whose `column` is one of `values`, decoded, by that value (the row's
+    item `at`)."""
+    found: dict[Any, Conversation] = {}
+    for part in chunks(values):
+        for row in conn.execute(SUMMARY.where(c.tenant == tenant, column.in_(part))):
+            found[row[at]] = codec.conversation_of(row)
+    return found
 
 
 def is_kept(conn: Connection, tenant: str, conversation_id: str, change_seq: int) -> bool:

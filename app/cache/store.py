@@ -9,7 +9,6 @@ cached before intact.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from app.domain import (
     ChangesPage,
     Conversation,
     ConversationDetail,
-    EventType,
     Filter,
     Flow,
     FlowSummary,
@@ -197,25 +195,10 @@ class CacheStore:
         (a burst of events costs one commit)."""
         if not events:
             return
-        relpaths: list[str] = []
         with self._writing() as conn:
-            now_us = self._now_us()
-            # Each run of events between deletes as one upsert of its summaries (the latest of
-            # each conversation wins) and its messages in order: a burst of a few hundred
-            # events costs a few statements, not a few per event.
-            for deleting, run in itertools.groupby(events, key=lambda e: e.type is EventType.DELETED):
-                if deleting:
-                    gone = writes.delete_conversations(conn, tenant, [e.conversation_id for e in run])
-                    relpaths += gone.relpaths
-                    continue
-                changed = list(run)
-                summaries = [e.data.conversation for e in changed if e.data.conversation is not None]
-                writes.upsert_summaries(conn, tenant, summaries, now_us=now_us, touch=False)
-                said = [(e.conversation_id, e.data.message) for e in changed if e.data.message is not None]
-                if said:
-                    writes.append_messages(conn, tenant, said)
+            deleted = writes.apply_events(conn, tenant, events, now_us=self._now_us())
             catalog.set_events_cursor(conn, tenant, events[-1].cursor)
-        self.files.remove(relpaths)
+        self.files.remove(deleted.relpaths)
 
     def suspend_indexes(self) -> None:
         """Drop the secondary indexes for a large first sync: writes get several times

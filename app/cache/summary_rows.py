@@ -10,7 +10,6 @@ pages, live events, full records) or the change feed's FeedSummary.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ import msgspec
 from app.cache.codec import SUMMARY_ROW_KEYS
 from app.domain import Conversation
 from app.domain.feed import FeedSummary
+from app.filters import instants
 
 Summary = Conversation | FeedSummary
 
@@ -26,8 +26,8 @@ INSERT_COLUMNS = ("pk", *SUMMARY_ROW_KEYS, "last_access")
 # What an update of an existing row sets (tenant and id are its key and stay).
 UPDATE_COLUMNS = INSERT_COLUMNS[3:-1]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+# instants.to_micros/from_micros inlined: three calls a row, thousands of rows a second.
+_EPOCH, _MICROSECOND = instants.EPOCH, instants.MICROSECOND
 _EMPTY = "[]"
 _encode = msgspec.json.Encoder().encode
 

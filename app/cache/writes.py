@@ -29,7 +29,7 @@ from app.cache.schema import (
     messages,
 )
 from app.cache.summary_rows import Summary
-from app.domain import Change, ChangeKind, ConversationDetail, Message
+from app.domain import Change, ChangeKind, ConversationDetail, EventType, LiveEvent, Message
 from app.domain.feed import FeedChange
 from app.filters import text as words
 
@@ -243,3 +243,24 @@ def apply_changes(
             deleted.count += gone.count
             deleted.relpaths += gone.relpaths
     return upserted, deleted
+
+
+def apply_events(conn: Connection, tenant: str, events: Sequence[LiveEvent], *, now_us: int) -> Deleted:
+    """Apply live events in their order; returns what went. Each run of events between
+    deletes is one upsert of its summaries (the latest of each conversation wins) and its
+    messages in order: a burst of a few hundred events costs a few statements, not a few
+    per event."""
+    deleted = Deleted()
+    for deleting, run in itertools.groupby(events, key=lambda e: e.type is EventType.DELETED):
+        if deleting:
+            gone = delete_conversations(conn, tenant, [e.conversation_id for e in run])
+            deleted.count += gone.count
+            deleted.relpaths += gone.relpaths
+            continue
+        changed = list(run)
+        summaries = [e.data.conversation for e in changed if e.data.conversation is not None]
+        upsert_summaries(conn, tenant, summaries, now_us=now_us, touch=False)
+        said = [(e.conversation_id, e.data.message) for e in changed if e.data.message is not None]
+        if said:
+            append_messages(conn, tenant, said)
+    return deleted

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def to_micros(value: datetime) -> int:
     if value.tzinfo is None:
         raise ValueError("an instant needs an offset")
-    return (value - _EPOCH) // timedelta(microseconds=1)
+    return (value - EPOCH) // MICROSECOND
 
 
 def from_micros(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
+    return EPOCH + value * MICROSECOND

@@ -43,6 +43,10 @@ def test_the_core_imports_no_widgets_gui_or_platform() -> None:
     assert _offenders("app", ("PySide6.QtWidgets", "PySide6.QtGui", "ui", "server")) == []
 
 
+def test_the_window_never_imports_the_platform() -> None:
+    assert _offenders("ui", ("server",)) == []
+
+
 def test_the_platform_imports_nothing_of_the_client() -> None:
     assert _offenders("server", ("app", "ui", "PySide6")) == []
 

@@ -1,0 +1,1 @@
+"""Exports of what the user sees: the filtered table as CSV."""

@@ -1,0 +1,1 @@
+"""The window: PySide6 widgets, Qt models and delegates over the core in `app/`."""

@@ -14,10 +14,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from platformdirs import user_config_path
+from platformdirs import user_config_path, user_data_path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class ClientSettings(_Section):
     artifact_max_bytes: int = Field(default=100 * 2**20, gt=0)
     audio_max_bytes: int = Field(default=2 * 2**30, gt=0)
     cache_max_mb: int = Field(default=2048, ge=16)
+    cache_directory: Path | None = None  # where the offline caches live; None: the user data directory
+    theme: Literal["system", "light", "dark"] = "system"
     # Who signed in last and where: lets the app find the refresh token in the keyring.
     last_username: str | None = None
     last_tenant: str | None = None
@@ -73,6 +75,11 @@ class ClientSettings(_Section):
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("the server address must not carry a query, fragment or credentials")
         return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def cache_directory(settings: ClientSettings) -> Path:
+    """The folder of the offline caches (one file per server and user: app.cache.location)."""
+    return settings.cache_directory or user_data_path(APP_NAME, appauthor=False) / "cache"
 
 
 def default_settings_path() -> Path:

@@ -12,7 +12,15 @@ import numpy.typing as npt
 from sqlalchemy import Column, Connection, Integer, Text, func, select, type_coerce
 
 from app.cache import codec
-from app.cache.schema import artifacts, conversation_details, conversations, files, function_calls, messages
+from app.cache.schema import (
+    artifacts,
+    conversation_details,
+    conversation_functions,
+    conversations,
+    files,
+    function_calls,
+    messages,
+)
 from app.cache.writes import chunks
 from app.domain import Conversation, ConversationDetail, Filter, Sort
 from app.filters import order as filter_order
@@ -126,6 +134,20 @@ def rows_by_keys(conn: Connection, tenant: str, keys: Sequence[int]) -> list[Con
 def count(conn: Connection, tenant: str, f: Filter, *, now: datetime) -> int:
     where = filter_sql.conditions(f, tenant=tenant, now=now)
     return int(conn.execute(select(func.count()).select_from(conversations).where(*where)).scalar_one())
+
+
+def function_names(conn: Connection, tenant: str) -> list[str]:
+    """The functions called in the tenant's cached conversations, by name: each distinct
+    name from the name index, kept if one of its rows belongs to the tenant."""
+    f = conversation_functions.c
+    names = select(f.name).distinct().subquery()
+    owned = (
+        select(1)
+        .select_from(conversation_functions.join(conversations, c.pk == f.conversation_pk))
+        .where(f.name == names.c.name, c.tenant == tenant)
+        .exists()
+    )
+    return list(conn.execute(select(names.c.name).where(owned).order_by(names.c.name)).scalars())
 
 
 def rows_by_ids(conn: Connection, tenant: str, ids: Sequence[str]) -> list[Conversation]:

@@ -350,6 +350,10 @@ class CacheStore:
         with self._reading() as conn:
             return queries.count(conn, tenant, f, now=now)
 
+    def function_names(self, tenant: str) -> list[str]:
+        with self._reading() as conn:
+            return queries.function_names(conn, tenant)
+
     def rows(self, tenant: str, ids: Sequence[str]) -> list[Conversation]:
         with self._reading() as conn:
             return queries.rows_by_ids(conn, tenant, ids)

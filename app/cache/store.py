@@ -337,10 +337,13 @@ class CacheStore:
         with self._reading() as conn:
             return queries.all_ids(conn, tenant, f, sort, now=now)
 
-    def row_keys(self, tenant: str, f: Filter, sort: Sort, *, now: datetime) -> RowKeys:
-        """Every matching row's key, in order (for a lazy table; see queries.row_keys)."""
+    def row_keys(
+        self, tenant: str, f: Filter, sort: Sort, *, now: datetime, limit: int | None = None
+    ) -> RowKeys:
+        """Every matching row's key (or the first `limit`), in order (for a lazy table; see
+        queries.row_keys)."""
         with self._reading() as conn:
-            return queries.row_keys(conn, tenant, f, sort, now=now)
+            return queries.row_keys(conn, tenant, f, sort, now=now, limit=limit)
 
     def rows_by_keys(self, tenant: str, keys: Sequence[int]) -> list[Conversation | None]:
         with self._reading() as conn:

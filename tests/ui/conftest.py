@@ -9,3 +9,82 @@ import os
 
 # Before any Qt import: tests never need a screen (screenshots run under Xvfb instead).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+# === the window against a real platform (ui/application, ui/main_window) ==========================
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.platform import Platform, seed
+
+T = TypeVar("T")
+
+UI_CONVERSATIONS = 300
+
+
+@pytest.fixture(scope="session")
+def ui_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The window's own platform, with a few simulated live calls."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('ui-platform') / 'platform.db'}"
+    seed(db, UI_CONVERSATIONS, seed_value=5, audio_clips=1)
+    with Platform(db, simulate=6).running(tmp_path_factory.mktemp("ui-logs")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """Qt's event loop as the asyncio loop (qasync), as main.py runs it; one for the session."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+@pytest.fixture
+def run(qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """run(coroutine, timeout=60): drive the Qt + asyncio loop until the coroutine is done."""
+
+    def runner(work: Awaitable[T], timeout: float = 60.0) -> T:
+        return qloop.run_until_complete(asyncio.wait_for(work, timeout))  # type: ignore[arg-type]
+
+    return runner
+
+
+async def until(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
+    """Let the loop run until `condition()` holds (the window repaints meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    return tmp_path / "settings.json"
+
+
+@contextlib.contextmanager
+def closing_windows() -> Iterator[None]:
+    """Close every top-level window a test left open."""
+    from PySide6.QtWidgets import QApplication
+
+    try:
+        yield
+    finally:
+        for widget in QApplication.topLevelWidgets():
+            widget.close()
+            widget.deleteLater()
+
+
+from tests.client.conftest import secret_service  # noqa: E402, F401 - the real Secret Service, for sign-ins

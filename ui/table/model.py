@@ -1,0 +1,243 @@
+"""The conversations table model: an ordered array of row keys, rows read in blocks on demand.
+
+The listing (every matching row's key, 8 bytes a row) comes from the cache in one
+query; a row's data is read only when the view asks for it, a block of neighbours at
+a time, off the GUI thread, into a bounded cache of blocks (calibre's and Wireshark's
+way with large lists). Until a block arrives its cells show a placeholder; a block
+that failed shows so, and is tried again when next asked for. A new listing bumps a
+generation number, so that blocks of an older one arriving late are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from app.cache.queries import RowKeys
+from app.domain import Conversation
+from ui.problems import plain_tooltip
+from ui.table.columns import COLUMNS, Column
+from ui.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+RowsFetcher = Callable[[Sequence[int]], Awaitable[list[Conversation | None]]]
+Index = QModelIndex | QPersistentModelIndex
+
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's Conversation, or None while loading
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # RowState of the row
+
+BLOCK_ROWS = 128
+MAX_BLOCKS = 128  # ~16,000 rows held: a few screens around every place the user looked
+
+
+class RowState:
+    READY = 0
+    LOADING = 1
+    FAILED = 2
+    GONE = 3  # deleted or evicted since the listing was made
+
+
+@dataclass
+class _Block:
+    rows: list[Conversation | None]
+    texts: list[list[str | None]] = field(default_factory=list)
+
+
+class ConversationsModel(QAbstractTableModel):
+    """All twelve columns in their canonical order; the view hides and moves them."""
+
+    load_failed = Signal(object)  # the exception of a block that could not be read
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns: tuple[Column, ...] = COLUMNS
+        self._keys: RowKeys = np.empty(0, dtype=np.int64)
+        self._fetch: RowsFetcher | None = None
+        self._generation = 0
+        self._blocks: OrderedDict[int, _Block] = OrderedDict()
+        self._pending: set[int] = set()
+        self._failed: set[int] = set()
+        self._row_of_id: dict[str, int] = {}  # rows of the blocks held, for live updates
+
+    # --- the listing --------------------------------------------------------------------------
+
+    def set_listing(self, keys: RowKeys, fetch: RowsFetcher) -> None:
+        """A new result (another filter or sort): the view goes back to the top."""
+        self.beginResetModel()
+        self._install(keys, fetch)
+        self.endResetModel()
+
+    def refresh_listing(self, keys: RowKeys, fetch: RowsFetcher) -> None:
+        """The same result brought up to date (rows added or gone): selection and current row
+        stay on the conversations they were on."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        old_keys = [int(self._keys[index.row()]) for index in persistent]
+        previous, held = self._keys, list(self._blocks.items())
+        self._install(keys, fetch)
+        # Blocks whose rows did not move stay: no placeholder flashes over rows already shown.
+        for number, block in held:
+            span = slice(number * BLOCK_ROWS, (number + 1) * BLOCK_ROWS)
+            if np.array_equal(previous[span], keys[span]):
+                self._keep(number, block)
+        moved = []
+        for index, key in zip(persistent, old_keys, strict=True):
+            found = np.flatnonzero(keys == key)
+            moved.append(self.index(int(found[0]), index.column()) if found.size else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def _install(self, keys: RowKeys, fetch: RowsFetcher) -> None:
+        self._keys, self._fetch = keys, fetch
+        self._generation += 1
+        self._blocks.clear()
+        self._pending.clear()
+        self._failed.clear()
+        self._row_of_id.clear()
+
+    @property
+    def keys(self) -> RowKeys:
+        return self._keys
+
+    def row_of_key(self, key: int) -> int | None:
+        found = np.flatnonzero(self._keys == key)
+        return int(found[0]) if found.size else None
+
+    def row_of_id(self, conversation_id: str) -> int | None:
+        """The row of a conversation whose block is held (only those can be on screen)."""
+        return self._row_of_id.get(conversation_id)
+
+    def record(self, row: int) -> Conversation | None:
+        block = self._blocks.get(row // BLOCK_ROWS)
+        return None if block is None else block.rows[row % BLOCK_ROWS]
+
+    def update_records(self, records: Sequence[Conversation]) -> int:
+        """New versions of rows that are held (live events): their cells repaint in place. Returns
+        how many were on the table."""
+        updated = 0
+        for record in records:
+            row = self._row_of_id.get(record.id)
+            if row is None:
+                continue
+            block = self._blocks[row // BLOCK_ROWS]
+            offset = row % BLOCK_ROWS
+            current = block.rows[offset]
+            if current is not None and current.change_seq > record.change_seq:
+                continue
+            block.rows[offset] = record
+            block.texts[offset] = [None] * len(self.columns)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+            updated += 1
+        return updated
+
+    # --- Qt's model interface -------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._keys)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.title if column.sort else f"{column.title} (not sortable)"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.alignment
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        number = row // BLOCK_ROWS
+        block = self._blocks.get(number)
+        if block is None:
+            if role == STATE_ROLE:
+                return RowState.FAILED if number in self._failed else RowState.LOADING
+            if role in (Qt.ItemDataRole.DisplayRole, RECORD_ROLE):
+                self._request(number)
+            return None
+        self._blocks.move_to_end(number)
+        record = block.rows[row % BLOCK_ROWS]
+        if role == STATE_ROLE:
+            return RowState.GONE if record is None else RowState.READY
+        if role == RECORD_ROLE:
+            return record
+        if record is None:
+            return "(no longer in the cache)" if role == Qt.ItemDataRole.DisplayRole and col == 0 else None
+        column = self.columns[col]
+        if role == Qt.ItemDataRole.DisplayRole:
+            texts = block.texts[row % BLOCK_ROWS]
+            text = texts[col]
+            if text is None:
+                text = texts[col] = column.text(record)
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(column.tooltip(record))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.alignment
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{column.title}: {column.text(record)}"
+        return None
+
+    # --- reading blocks -------------------------------------------------------------------------
+
+    def _request(self, number: int) -> None:
+        if number in self._pending or self._fetch is None:
+            return
+        self._pending.add(number)
+        spawn(self._load(number, self._generation, self._fetch))
+
+    async def _load(self, number: int, generation: int, fetch: RowsFetcher) -> None:
+        start = number * BLOCK_ROWS
+        keys = [int(k) for k in self._keys[start : start + BLOCK_ROWS]]
+        try:
+            rows = await fetch(keys)
+        except Exception as exc:  # reported once through load_failed; the rows show "failed"
+            if generation == self._generation:
+                self._pending.discard(number)
+                self._failed.add(number)
+                self._changed(start, len(keys))
+                self.load_failed.emit(exc)
+            return
+        if generation != self._generation:
+            return  # a block of an older listing
+        self._pending.discard(number)
+        self._failed.discard(number)
+        self._keep(number, _Block(rows, [[None] * len(self.columns) for _ in rows]))
+        while len(self._blocks) > MAX_BLOCKS:
+            _, dropped = self._blocks.popitem(last=False)
+            for record in dropped.rows:
+                if record is not None:
+                    self._row_of_id.pop(record.id, None)
+        self._changed(start, len(keys))
+
+    def _keep(self, number: int, block: _Block) -> None:
+        self._blocks[number] = block
+        start = number * BLOCK_ROWS
+        for offset, record in enumerate(block.rows):
+            if record is not None:
+                self._row_of_id[record.id] = start + offset
+
+    def _changed(self, start: int, count: int) -> None:
+        if count:
+            self.dataChanged.emit(self.index(start, 0), self.index(start + count - 1, len(self.columns) - 1))

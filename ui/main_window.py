@@ -1,0 +1,280 @@
+"""The main window: views, filters, the conversations table, the banner and the status bar.
+
+It shows what the workspace has and forwards what the user asks for; the listing
+(ui.listing) decides what the table holds, the banner (ui.banner) explains problems.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QMainWindow,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.connectivity import Link, LinkState
+from app.domain import Filter, LiveEvent, Sort, View
+from app.sync.changes import SyncProgress
+from app.workspace import Catalog, Workspace
+from ui import icons
+from ui.banner import Banner
+from ui.bridge import Bridge
+from ui.filters import FiltersPanel
+from ui.listing import Listing
+from ui.problems import Explanation, Remedy, Severity, explain
+from ui.status_bar import StatusBar
+from ui.table.model import ConversationsModel
+from ui.table.view import ConversationsTable
+from ui.tasks import spawn
+from ui.theme import ThemeChoice, ThemeManager
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    sign_in_requested = Signal()
+    closed = Signal()
+    open_requested = Signal(object)  # a Conversation (the detail view comes with its own issue)
+
+    def __init__(self, workspace: Workspace, theme: ThemeManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Convodesk")
+        self.setWindowIcon(icons.app_icon())
+        self.workspace = workspace
+        self.theme = theme
+        self._views: list[View] = []
+
+        self.model = ConversationsModel(self)
+        self.table = ConversationsTable(self.model)
+        self.listing = Listing(workspace, self.model, self.table)
+        self.banner = Banner()
+        self.new_chip = QPushButton(icons.icon("new_items"), "")
+        self.new_chip.setObjectName("newChip")
+        self.new_chip.setAccessibleName("Show new conversations")
+        self.new_chip.hide()
+        self.new_chip.clicked.connect(self.listing.show_new)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.new_chip, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.table, 1)
+        self.setCentralWidget(central)
+
+        self.filters = FiltersPanel()
+        self.filters_dock = QDockWidget("Filters", self)
+        self.filters_dock.setObjectName("filtersDock")
+        self.filters_dock.setWidget(self.filters)
+        self.filters_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.filters_dock)
+
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self._build_toolbar()
+        self._build_shortcuts()
+
+        self.filters.filter_changed.connect(self.listing.set_filter)
+        self.table.sort_requested.connect(self.listing.set_sort)
+        self.table.open_requested.connect(self.open_requested.emit)
+        self.listing.counted.connect(self._counted)
+        self.listing.busy.connect(self.status.show_busy)
+        self.listing.new_available.connect(self._new_available)
+        self.listing.failed.connect(self.report)
+        self.banner.remedy_requested.connect(self._remedy)
+
+        # News from the core, re-emitted as Qt signals so that handlers run on the GUI thread.
+        self._bridge = Bridge(self)
+        self._bridge.relay(workspace.events, self._events)
+        self._bridge.relay(workspace.synced, self._synced)
+        self._bridge.relay(workspace.problems, self.report)
+        self._bridge.relay(workspace.connectivity.changed, self._link_changed)
+        self._link_changed(workspace.connectivity.state)
+        self.resize(1440, 900)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(bar)
+        self.view_box = QComboBox()
+        self.view_box.setAccessibleName("View")
+        self.view_box.setMinimumWidth(240)
+        self.view_box.setToolTip("Saved views: a named set of filters, sort and columns")
+        self.view_box.activated.connect(self._view_chosen)
+        bar.addWidget(self.view_box)
+        bar.addSeparator()
+        self.filters_action = self.filters_dock.toggleViewAction()
+        self.filters_action.setIcon(icons.icon("filter"))
+        self.filters_action.setText("Filters")
+        bar.addAction(self.filters_action)
+        self.export_action = QAction(icons.icon("export"), "Export CSV…", self)
+        self.export_action.setToolTip("Export the conversations of the current filter to a CSV file")
+        bar.addAction(self.export_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
+        )
+        bar.addWidget(spacer)
+        theme_menu = self.menuBar().addMenu("&View").addMenu("Theme")
+        group = QActionGroup(self)
+        for choice, title in (
+            (ThemeChoice.SYSTEM, "Follow system"),
+            (ThemeChoice.LIGHT, "Light"),
+            (ThemeChoice.DARK, "Dark"),
+        ):
+            action = QAction(title, self, checkable=True)
+            action.setChecked(choice is self.theme.choice)
+            action.triggered.connect(lambda _=False, c=choice: self.theme.apply(c))
+            group.addAction(action)
+            theme_menu.addAction(action)
+        self.sign_in_action = QAction(icons.icon("sign_in"), "Sign in…", self)
+        self.sign_in_action.triggered.connect(self.sign_in_requested.emit)
+        bar.addAction(self.sign_in_action)
+
+    def _build_shortcuts(self) -> None:
+        find = QAction("Find in content", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self._focus_content)
+        filters = QAction("Filters", self)
+        filters.setShortcut(QKeySequence("Ctrl+L"))
+        filters.triggered.connect(self._focus_filters)
+        self.addActions([find, filters])
+
+    def _focus_content(self) -> None:
+        self.filters_dock.show()
+        self.filters.focus_content()
+
+    def _focus_filters(self) -> None:
+        self.filters_dock.show()
+        self.filters.focus_first()
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Fill the window from the workspace's cache: the listing first, then flows and views."""
+        await self.listing.run_now()
+        try:
+            catalog = await self.workspace.catalog()
+        except Exception as exc:
+            self.report(exc)
+            return
+        self.show_catalog(catalog)
+
+    def show_catalog(self, catalog: Catalog) -> None:
+        self.filters.set_flows(catalog.flows)
+        self.filters.set_functions(catalog.functions)
+        self._views = list(catalog.views)
+        self.view_box.clear()
+        for view in self._views:
+            self.view_box.addItem(icons.icon("view"), view.name, view.id)
+        default = next((i for i, v in enumerate(self._views) if v.is_default), None)
+        if default is not None:
+            self.view_box.setCurrentIndex(default)
+
+    def _view_chosen(self, index: int) -> None:
+        if 0 <= index < len(self._views):
+            self.apply_view(self._views[index])
+
+    def apply_view(self, view: View) -> None:
+        self.table.show_columns(view.known_columns)
+        self.table.show_sort(view.sort)
+        self.filters.blockSignals(True)
+        self.filters.set_filter(view.filter)
+        self.filters.blockSignals(False)
+        self.listing.set_query(view.filter, view.sort)
+
+    # --- news ------------------------------------------------------------------------------------
+
+    def report(self, problem: BaseException) -> None:
+        self.banner.show_explanation(explain(problem))
+
+    def _events(self, events: Sequence[LiveEvent]) -> None:
+        self.listing.on_events(events)
+
+    def _synced(self, progress: SyncProgress) -> None:
+        self.status.show_sync(progress)
+        self.listing.on_synced(progress)
+
+    def _counted(self, total: int) -> None:
+        self.status.show_count(total)
+
+    def _new_available(self, count: int) -> None:
+        self.new_chip.setVisible(count > 0)
+        self.new_chip.setText(f"{count} new conversation{'s' if count != 1 else ''} — show")
+
+    def _link_changed(self, state: LinkState) -> None:
+        self.status.show_link(state)
+        self.sign_in_action.setVisible(state.link is Link.SIGNED_OUT)
+        if state.link is Link.OFFLINE:
+            self.banner.show_explanation(
+                Explanation(
+                    "You are offline: showing the conversations in the offline cache. "
+                    "Convodesk reconnects by itself.",
+                    state.reason,
+                    Severity.OFFLINE,
+                )
+            )
+        elif state.link is Link.SIGNED_OUT:
+            self.banner.show_explanation(
+                Explanation(
+                    "You are signed out: showing the conversations in the offline cache.",
+                    state.reason,
+                    Severity.WARNING,
+                    Remedy.SIGN_IN,
+                )
+            )
+        elif (
+            state.link is Link.ONLINE
+            and self.banner.explanation is not None
+            and self.banner.explanation.severity in (Severity.OFFLINE, Severity.WARNING)
+        ):
+            self.banner.dismiss()
+
+    def _remedy(self, remedy: str) -> None:
+        if remedy == Remedy.SIGN_IN.value:
+            self.sign_in_requested.emit()
+        elif remedy == Remedy.RETRY.value:
+            spawn(self.workspace.reconnect())
+
+    # --- state ---------------------------------------------------------------------------------
+
+    def restore_state(self, settings: QSettings) -> None:
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        header = settings.value("window/table_header")
+        if isinstance(header, QByteArray):
+            self.table.restore_header_state(header)
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/table_header", self.table.header_state())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._bridge.disconnect_all()
+        self.closed.emit()
+        super().closeEvent(event)
+
+    def current_query(self) -> tuple[Filter, Sort]:
+        return self.listing.filter, self.listing.sort

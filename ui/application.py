@@ -37,6 +37,9 @@ class Application:
         open_browser: BrowserOpener | None = None,
     ) -> None:
         self.qt = qt
+        # The welcome dialog closes before the window opens: the session ends on `finished`,
+        # not when Qt sees no window for a moment (that would stop the asyncio loop too).
+        qt.setQuitOnLastWindowClosed(False)
         self.settings = settings
         self._settings_path = settings_path
         self._open_browser = open_browser

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QDateTime, QLocale, Qt
 
 from app import labels
 from app.domain import Conversation, KeyValuePair, SortColumn, Status, TableColumn
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,15 @@ def pairs_tooltip(items: tuple[KeyValuePair, ...]) -> str:
     return "\n".join(f"{p.key}: {p.value}" for p in items)
 
 
+def local_time(at: datetime) -> QDateTime:
+    """An aware instant in the user's time zone (Qt's, which follows the system's)."""
+    return QDateTime.fromMSecsSinceEpoch((at - _EPOCH) // _MILLISECOND)
+
+
 def local_date(at: datetime, *, now: datetime | None = None) -> str:
     """In the user's locale and time zone; relative for today ("14:03"), "Yesterday 09:12"."""
-    local = QDateTime(at.astimezone(UTC).replace(tzinfo=None), Qt.TimeSpec.UTC).toLocalTime()
-    today = QDateTime.currentDateTime().date() if now is None else QDateTime(now).toLocalTime().date()
+    local = local_time(at)
+    today = QDateTime.currentDateTime().date() if now is None else local_time(now).date()
     locale = QLocale()
     time = locale.toString(local.time(), QLocale.FormatType.ShortFormat)
     days = local.date().daysTo(today)
@@ -50,8 +58,7 @@ def local_date(at: datetime, *, now: datetime | None = None) -> str:
 
 
 def full_date(at: datetime) -> str:
-    local = QDateTime(at.astimezone(UTC).replace(tzinfo=None), Qt.TimeSpec.UTC).toLocalTime()
-    return QLocale().toString(local, QLocale.FormatType.LongFormat)
+    return QLocale().toString(local_time(at), QLocale.FormatType.LongFormat)
 
 
 def _contact_tooltip(row: Conversation) -> str:

@@ -165,6 +165,15 @@ class ConversationsModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # An exception escaping data() takes the whole process down inside Qt's paint code
+        # (PySide6 6.12): a record that cannot be shown is logged and shows as empty instead.
+        try:
+            return self._data(index, role)
+        except Exception:
+            log.exception("cannot show row %d column %d (role %d)", index.row(), index.column(), role)
+            return None
+
+    def _data(self, index: Index, role: int) -> Any:
         if not index.isValid():
             return None
         row, col = index.row(), index.column()

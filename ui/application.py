@@ -10,7 +10,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QLocale, QSettings
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.api.auth.browser import BrowserOpener
@@ -40,6 +40,10 @@ class Application:
         # The welcome dialog closes before the window opens: the session ends on `finished`,
         # not when Qt sees no window for a moment (that would stop the asyncio loop too).
         qt.setQuitOnLastWindowClosed(False)
+        if QLocale.system().language() == QLocale.Language.C:
+            # No locale configured (a bare LANG=C): readable English dates and numbers rather
+            # than the C locale's "4 12 26" and "12345".
+            QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         self.settings = settings
         self._settings_path = settings_path
         self._open_browser = open_browser

@@ -72,24 +72,36 @@ def _render(data: bytes, size: QSize, scale: float, color: QColor | None, opacit
 
 
 class _SvgEngine(QIconEngine):
-    """Renders one SVG, tinted or not, at whatever size and scale a view asks for."""
+    """Renders one SVG at whatever size and scale a view asks for: in a fixed tint, in full
+    colour (no tint), or in the application palette's WindowText of the moment (`themed`), so
+    that a widget's icon follows a theme switch the next time it paints."""
 
-    def __init__(self, data: bytes, color: QColor | None, sizes: tuple[int, ...]) -> None:
+    def __init__(
+        self, data: bytes, color: QColor | None, sizes: tuple[int, ...], themed: bool = False
+    ) -> None:
         super().__init__()
         self._data = data
         self._color = QColor(color) if color is not None else None
         self._sizes = sizes
-        self._pixmaps: dict[tuple[int, int, bool, float], QPixmap] = {}
+        self._themed = themed
+        self._pixmaps: dict[tuple[int, int, bool, float, int], QPixmap] = {}
+
+    def _tint(self) -> QColor | None:
+        return QGuiApplication.palette().color(QPalette.ColorRole.WindowText) if self._themed else self._color
 
     def _pixmap(self, size: QSize, mode: QIcon.Mode, scale: float) -> QPixmap:
         disabled = mode == QIcon.Mode.Disabled
-        key = (size.width(), size.height(), disabled, scale)
+        tint = self._tint()
+        key = (size.width(), size.height(), disabled, scale, tint.rgba() if tint is not None else 0)
         pixmap = self._pixmaps.get(key)
         if pixmap is None:
             opacity = _DISABLED_OPACITY if disabled else 1.0
-            pixmap = _render(self._data, size, scale, self._color, opacity)
+            pixmap = _render(self._data, size, scale, tint, opacity)
             self._pixmaps[key] = pixmap
         return pixmap
+
+    def forget_pixmaps(self) -> None:
+        self._pixmaps.clear()
 
     def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
         return self._pixmap(size, mode, scale)
@@ -117,7 +129,7 @@ class _SvgEngine(QIconEngine):
         return "convodesk-svg"
 
     def clone(self) -> QIconEngine:
-        return _SvgEngine(self._data, self._color, self._sizes)
+        return _SvgEngine(self._data, self._color, self._sizes, self._themed)
 
 
 def _device_pixel_ratio() -> float:
@@ -125,9 +137,12 @@ def _device_pixel_ratio() -> float:
     return app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
 
 
-# Icons and their engines, kept alive together (PySide owns the Python engine objects).
+# Icons and their engines, kept alive together: a QIcon calls back into its Python engine, so
+# an engine must outlive every widget holding its icon. Retired ones are kept for that reason.
 _tinted: dict[tuple[str, int], tuple[QIcon, _SvgEngine]] = {}
+_themed: dict[str, tuple[QIcon, _SvgEngine]] = {}
 _app_icon: list[tuple[QIcon, _SvgEngine]] = []
+_retired: list[tuple[QIcon, _SvgEngine]] = []
 
 
 def tinted(name: str, color: QColor) -> QIcon:
@@ -143,8 +158,13 @@ def tinted(name: str, color: QColor) -> QIcon:
 
 
 def icon(name: str) -> QIcon:
-    """The icon `name` in the current palette's WindowText colour, so it suits the theme."""
-    return tinted(name, QGuiApplication.palette().color(QPalette.ColorRole.WindowText))
+    """The icon `name` in the palette's WindowText colour, which it follows across theme switches."""
+    entry = _themed.get(name)
+    if entry is None:
+        engine = _SvgEngine(_svg_data(name), None, SIZES, themed=True)
+        entry = (QIcon(engine), engine)
+        _themed[name] = entry
+    return entry[0]
 
 
 def app_icon() -> QIcon:
@@ -157,7 +177,9 @@ def app_icon() -> QIcon:
 
 
 def clear_cache() -> None:
-    """Forget rendered icons: the theme changed, so WindowText-tinted icons are stale.
-    Widgets holding an icon keep theirs; they set a fresh one on PaletteChange."""
+    """Forget rendered pixmaps (the theme changed) and hand out fresh icons from now on."""
+    _retired.extend(_tinted.values())
     _tinted.clear()
+    for _, engine in _themed.values():
+        engine.forget_pixmaps()
     _svg_data.cache_clear()

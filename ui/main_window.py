@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QToolBar,
     QVBoxLayout,
@@ -132,7 +133,31 @@ class MainWindow(QMainWindow):
             spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
         )
         bar.addWidget(spacer)
-        theme_menu = self.menuBar().addMenu("&View").addMenu("Theme")
+        self.sign_in_action = QAction(icons.icon("sign_in"), "Sign in…", self)
+        self.sign_in_action.triggered.connect(self.sign_in_requested.emit)
+        bar.addAction(self.sign_in_action)
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        file.addAction(self.export_action)
+        file.addSeparator()
+        file.addAction(self.sign_in_action)
+        self.sign_out_action = QAction(icons.icon("sign_out"), "Sign out", self)
+        self.sign_out_action.setToolTip("Forget the sign-in on this computer; the offline cache stays")
+        self.sign_out_action.triggered.connect(lambda: spawn(self._sign_out()))
+        file.addAction(self.sign_out_action)
+        file.addSeparator()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file.addAction(quit_action)
+
+        view = menus.addMenu("&View")
+        view.addAction(self.filters_action)
+        theme_menu = view.addMenu(icons.icon("theme"), "Theme")
         group = QActionGroup(self)
         for choice, title in (
             (ThemeChoice.SYSTEM, "Follow system"),
@@ -144,9 +169,28 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=choice: self.theme.apply(c))
             group.addAction(action)
             theme_menu.addAction(action)
-        self.sign_in_action = QAction(icons.icon("sign_in"), "Sign in…", self)
-        self.sign_in_action.triggered.connect(self.sign_in_requested.emit)
-        bar.addAction(self.sign_in_action)
+
+        help_menu = menus.addMenu("&Help")
+        about = QAction("About Convodesk", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Convodesk", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the platform's address is the user's input
+        box.setIconPixmap(icons.app_icon().pixmap(64, 64))
+        box.setText(
+            "Convodesk — review and supervise AI-agent conversations.\n\n"
+            f"Platform: {self.workspace.settings.server_url}"
+        )
+        box.exec()
+
+    async def _sign_out(self) -> None:
+        try:
+            await self.workspace.sign_out()
+        except Exception as exc:
+            self.report(exc)
 
     def _build_shortcuts(self) -> None:
         find = QAction("Find in content", self)
@@ -222,6 +266,7 @@ class MainWindow(QMainWindow):
     def _link_changed(self, state: LinkState) -> None:
         self.status.show_link(state)
         self.sign_in_action.setVisible(state.link is Link.SIGNED_OUT)
+        self.sign_out_action.setEnabled(state.link is not Link.SIGNED_OUT)
         if state.link is Link.OFFLINE:
             self.banner.show_explanation(
                 Explanation(

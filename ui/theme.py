@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from ui import icons, palette_colors
 
@@ -130,6 +130,40 @@ def _style_sheet(palette: QPalette) -> str:
     )
 
 
+class _Style(QProxyStyle):
+    """Fusion, with check box and radio button outlines that show on a dark palette too
+    (Fusion darkens the window colour for them, which vanishes on a dark window)."""
+
+    _OUTLINED = (
+        QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+    )
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in self._OUTLINED or option.palette.color(Role.Window).lightness() >= 128:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(option.palette.color(Role.PlaceholderText), 1))
+        box = QRectF(option.rect).adjusted(0.5, 0.5, -1.5, -1.5)
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(box.adjusted(0.5, 0.5, -0.5, -0.5))
+        else:
+            painter.drawRoundedRect(box, 2, 2)
+        painter.restore()
+
+
 class ThemeManager(QObject):
     """Applies the user's theme choice to the application and follows the OS in SYSTEM."""
 
@@ -142,7 +176,8 @@ class ThemeManager(QObject):
         self._app = app
         self._choice: ThemeChoice | None = None
         self._dark = False
-        app.setStyle("Fusion")  # once: setStyle re-polishes every widget
+        self._style = _Style()
+        app.setStyle(self._style)  # once: setStyle re-polishes every widget
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
 
     @property

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QByteArray, QSize
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPalette
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QProxyStyle
 
 from app.connectivity import Link
 from app.domain import Platform, Status
@@ -145,7 +146,8 @@ def test_apply_light_and_dark_switch_the_application(theme: ThemeManager, qapp: 
     sheet = qapp.styleSheet()
     assert "QToolTip" in sheet
     qapp.setStyleSheet("")  # a style sheet wraps the style in an unnamed QStyleSheetStyle
-    assert qapp.style().name() == "fusion"
+    style = qapp.style()  # Fusion, behind the theme's outline-drawing proxy
+    assert isinstance(style, QProxyStyle) and style.baseStyle().name() == "fusion"
     qapp.setStyleSheet(sheet)
 
     with qtbot.waitSignal(theme.changed, timeout=1000) as light_signal:

@@ -39,6 +39,7 @@ def mark(widget: QWidget, in_error: bool) -> None:
 def panel_style_sheet(palette: QPalette) -> str:
     red = error_color(palette).name()
     grey = secondary_color(palette).name()
+    rule = palette.color(QPalette.ColorRole.Midlight if is_dark(palette) else QPalette.ColorRole.Mid).name()
     return f"""
 QLineEdit[error="true"], QAbstractSpinBox[error="true"], QAbstractScrollArea[error="true"],
 QFrame#choiceGroup[error="true"] {{
@@ -47,4 +48,5 @@ QFrame#choiceGroup[error="true"] {{
 QLineEdit[error="true"] {{ padding: 1px 3px; }}
 *[role="reason"] {{ color: {red}; }}
 *[role="caption"], *[role="count"] {{ color: {grey}; }}
+QFrame#filterRule {{ border: none; background: {rule}; max-height: 1px; min-height: 1px; }}
 """

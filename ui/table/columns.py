@@ -89,14 +89,14 @@ COLUMNS: tuple[Column, ...] = (
         ),
         110,
     ),
-    Column(TableColumn.CONTACT, "Contact", SortColumn.CONTACT, lambda r: r.contact, _contact_tooltip, 170),
+    Column(TableColumn.CONTACT, "Contact", SortColumn.CONTACT, lambda r: r.contact, _contact_tooltip, 150),
     Column(
         TableColumn.STATUS,
         "Status",
         SortColumn.STATUS,
         lambda r: labels.STATUS[r.status],
         _status_tooltip,
-        150,
+        176,
     ),
     Column(TableColumn.FLOW, "Flow", SortColumn.FLOW, lambda r: r.flow_name, lambda r: r.flow_name, 150),
     Column(
@@ -114,7 +114,7 @@ COLUMNS: tuple[Column, ...] = (
         SortColumn.LAST_MESSAGE,
         lambda r: " ".join(r.last_message.split())[:300],
         lambda r: r.last_message[:2000],
-        300,
+        260,
     ),
     Column(
         TableColumn.DATE,

@@ -1,0 +1,138 @@
+"""Screenshots of the real window on the demo data, light and dark, into docs/screenshots/.
+
+Run through `./dev screenshots` (a virtual X screen, a private keyring and the platform are
+started for it). It seeds a platform with today's dates, signs in as the demo supervisor
+(the platform's own sign-in form, filled in as a browser would), waits for the first sync
+and photographs the window as a user would see it.
+"""
+
+from __future__ import annotations
+
+import os
+
+# On the virtual X screen, as a user's window (tests.ui.conftest would default to offscreen).
+os.environ["QT_QPA_PLATFORM"] = "xcb"
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSettings
+from PySide6.QtWidgets import QApplication
+
+from app.domain import Status
+from app.settings import ClientSettings
+from tests.client.conftest import FormBrowser
+from tests.platform import ROOT, Platform
+from tests.ui.conftest import until
+from ui.application import Application
+from ui.main_window import MainWindow
+from ui.table.model import RECORD_ROLE
+from ui.theme import ThemeChoice
+from ui.welcome import WelcomeDialog
+
+SIZE = (1440, 860)
+
+
+def _seed(db_url: str, conversations: int) -> None:
+    command = [sys.executable, "-m", "server", "seed", "--db", db_url]
+    command += ["--conversations", str(conversations), "--seed", "1", "--audio-clips", "1"]
+    subprocess.run(command, cwd=ROOT, check=True)
+
+
+async def _window(app: Application) -> MainWindow:
+    starting = asyncio.ensure_future(app.start())
+
+    def welcome() -> WelcomeDialog | None:
+        widgets = QApplication.topLevelWidgets()
+        return next((w for w in widgets if isinstance(w, WelcomeDialog) and w.isVisible()), None)
+
+    await until(lambda: welcome() is not None or starting.done(), 30, "the welcome dialog")
+    dialog = welcome()
+    if dialog is not None:
+        dialog.sign_in_button.click()
+    window = await starting
+    assert window is not None, "the welcome dialog was closed"
+    return window
+
+
+async def _settle(window: MainWindow, rows: int = 40) -> None:
+    """Until the visible rows are painted with data, and a little more for the repaint."""
+    await until(lambda: window.model.rowCount() > 0, 30, "the listing")
+    count = min(rows, window.model.rowCount())
+    await until(
+        lambda: all(window.model.index(r, 0).data(RECORD_ROLE) is not None for r in range(count)), 30, "rows"
+    )
+    await asyncio.sleep(0.6)
+
+
+async def _photograph(app: Application, out: Path) -> list[Path]:
+    window = await _window(app)
+    window.resize(*SIZE)
+    await until(lambda: window.status.sync.text() == "Up to date", 120, "the first sync")
+    await _settle(window)
+    table = window.table
+    table.selectionModel().select(
+        window.model.index(2, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    shots: list[Path] = []
+    for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
+        app.theme.apply(choice)
+        await asyncio.sleep(0.6)
+        shots.append(out / f"main-window-{choice.value}.png")
+        window.grab().save(str(shots[-1]))
+    # A filtered listing: the supervisor looks for failed and in-progress voice calls.
+    status = window.filters.sections["statuses"]
+    status.editor.boxes[Status.FAILED].click()  # type: ignore[attr-defined]
+    status.editor.boxes[Status.IN_PROGRESS].click()  # type: ignore[attr-defined]
+    window.filters.sections["contact"].set_expanded(False)
+    await asyncio.sleep(0.5)
+    await _settle(window, 20)
+    for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
+        app.theme.apply(choice)
+        await asyncio.sleep(0.6)
+        shots.append(out / f"filtered-{choice.value}.png")
+        window.grab().save(str(shots[-1]))
+    await app.workspace.close()
+    window.close()
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--conversations", type=int, default=3000)
+    parser.add_argument("--live", type=int, default=12, help="simulated live calls")
+    args = parser.parse_args(argv)
+    if not os.environ.get("DISPLAY"):
+        print("screenshots: no DISPLAY; run them through `./dev screenshots`", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="convodesk-shots-") as scratch:
+        work = Path(scratch)
+        db = f"sqlite:///{work / 'platform.db'}"
+        _seed(db, args.conversations)
+        with Platform(db, simulate=args.live).running(work) as platform:
+            QCoreApplication.setOrganizationName("Convodesk screenshots")
+            QSettings().clear()  # the default layout, not the one a previous run left
+            qt = QApplication([sys.argv[0]])
+            loop = qasync.QEventLoop(qt)
+            asyncio.set_event_loop(loop)
+            settings = ClientSettings(server_url=platform.url, cache_directory=work / "cache")
+            app = Application(
+                qt, settings, settings_path=work / "settings.json", open_browser=FormBrowser("supervisor")
+            )
+            with loop:
+                shots = loop.run_until_complete(asyncio.wait_for(_photograph(app, args.out), 300))
+    for shot in shots:
+        print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

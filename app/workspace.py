@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from app.api.auth.browser import BrowserOpener
 from app.api.auth.session import AuthSession, SignOutResult
@@ -27,12 +28,13 @@ from app.cache.errors import CacheError
 from app.cache.location import cache_path
 from app.cache.store import CacheStore
 from app.connectivity import Connectivity, Link
-from app.domain import FlowSummary, LiveEvent, Me, MeTenant, View
+from app.domain import FlowSummary, LiveEvent, Me, MeTenant, View, ViewIn
 from app.notifications import Notifier
 from app.settings import ClientSettings, cache_directory, save_settings
 from app.sync.changes import ChangeSync, SyncProgress
 from app.sync.live import LiveEvents
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # Trying the platform again after an offline start: full-jitter backoff up to a minute.
@@ -201,6 +203,34 @@ class Workspace:
         views_cached = await asyncio.to_thread(store.views, tenant)
         functions = await asyncio.to_thread(store.function_names, tenant)
         return Catalog(tuple(flows_cached), tuple(views_cached), tuple(functions))
+
+    # --- saved views (the platform keeps them; the cache mirrors them for offline use) ----------
+
+    async def save_view(self, view: ViewIn) -> View:
+        return await self._changing_views(lambda: self.api.create_view(view))
+
+    async def update_view(self, view_id: str, view: ViewIn) -> View:
+        return await self._changing_views(lambda: self.api.update_view(view_id, view))
+
+    async def delete_view(self, view_id: str) -> None:
+        await self._changing_views(lambda: self.api.delete_view(view_id))
+
+    async def set_default_view(self, view_id: str) -> View:
+        return await self._changing_views(lambda: self.api.set_default_view(view_id))
+
+    async def _changing_views(self, change: Callable[[], Awaitable[T]]) -> T:
+        """Run one change of the views on the platform, then mirror the views into the cache."""
+        store, tenant = self._require_store()
+        if not self.connectivity.state.online:
+            raise Offline("Views are kept on the platform: saving or changing one needs a connection.")
+        result = await change()
+        views = await self.api.views()
+        await asyncio.to_thread(store.replace_views, tenant, views)
+        return result
+
+    async def views(self) -> tuple[View, ...]:
+        store, tenant = self._require_store()
+        return tuple(await asyncio.to_thread(store.views, tenant))
 
     # --- inside -----------------------------------------------------------------------------
 

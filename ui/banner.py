@@ -7,7 +7,17 @@ dialog), and a remedy button (Sign in, Retry) when there is something to do.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui import icons, palette_colors
 from ui.problems import Explanation, Remedy, Severity
@@ -26,6 +36,7 @@ class Banner(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._look: tuple[object, bool] | None = None  # (severity, dark) the style sheet was made for
         self.setObjectName("banner")
         self.setAccessibleName("Notice")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -90,7 +101,13 @@ class Banner(QFrame):
     def _restyle(self) -> None:
         if self._explanation is None:
             return
-        dark = self.palette().color(self.backgroundRole()).lightness() < 128
+        # The application's palette decides (the banner's own follows its style sheet, and
+        # setting that sheet changes the palette again: restyling must not feed on itself).
+        dark = QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        look = (self._explanation.severity, dark)
+        if look == self._look:
+            return
+        self._look = look
         background, border, text = palette_colors.banner_colors(self._explanation.severity.value, dark)
         self.setStyleSheet(
             f"QFrame#banner {{ background: {background.name()}; border: 1px solid {border.name()};"

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QMainWindow,
     QMessageBox,
@@ -23,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectivity import Link, LinkState
-from app.domain import Filter, LiveEvent, Sort, View
+from app.domain import Filter, LiveEvent, Sort, TableColumn, View
+from app.links import LinkError, parse_link
 from app.sync.changes import SyncProgress
 from app.workspace import Catalog, Workspace
 from ui import icons
@@ -37,6 +37,7 @@ from ui.table.model import ConversationsModel
 from ui.table.view import ConversationsTable
 from ui.tasks import spawn
 from ui.theme import ThemeChoice, ThemeManager
+from ui.view_bar import ViewBar
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icons.app_icon())
         self.workspace = workspace
         self.theme = theme
-        self._views: list[View] = []
+        self._shown_view: str | None = None  # whose header layout the table shows
 
         self.model = ConversationsModel(self)
         self.table = ConversationsTable(self.model)
@@ -89,7 +90,10 @@ class MainWindow(QMainWindow):
         self._build_shortcuts()
 
         self.filters.filter_changed.connect(self.listing.set_filter)
+        self.filters.filter_changed.connect(lambda _f: self.view_bar.show_modified())
         self.table.sort_requested.connect(self.listing.set_sort)
+        self.table.sort_requested.connect(lambda _s: self.view_bar.show_modified())
+        self.table.layout_changed.connect(self.view_bar.show_modified)
         self.table.open_requested.connect(self.open_requested.emit)
         self.listing.counted.connect(self._counted)
         self.listing.busy.connect(self.status.show_busy)
@@ -114,12 +118,11 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
-        self.view_box = QComboBox()
-        self.view_box.setAccessibleName("View")
-        self.view_box.setMinimumWidth(240)
-        self.view_box.setToolTip("Saved views: a named set of filters, sort and columns")
-        self.view_box.activated.connect(self._view_chosen)
-        bar.addWidget(self.view_box)
+        self.view_bar = ViewBar(self.workspace, self.current_query_and_columns)
+        self.view_bar.view_chosen.connect(self.apply_view)
+        self.view_bar.problem.connect(self.report)
+        self.view_bar.message.connect(lambda text: self.status.showMessage(text, 5000))
+        bar.addWidget(self.view_bar)
         bar.addSeparator()
         self.filters_action = self.filters_dock.toggleViewAction()
         self.filters_action.setIcon(icons.icon("filter"))
@@ -224,25 +227,56 @@ class MainWindow(QMainWindow):
     def show_catalog(self, catalog: Catalog) -> None:
         self.filters.set_flows(catalog.flows)
         self.filters.set_functions(catalog.functions)
-        self._views = list(catalog.views)
-        self.view_box.clear()
-        for view in self._views:
-            self.view_box.addItem(icons.icon("view"), view.name, view.id)
-        default = next((i for i, v in enumerate(self._views) if v.is_default), None)
-        if default is not None:
-            self.view_box.setCurrentIndex(default)
-
-    def _view_chosen(self, index: int) -> None:
-        if 0 <= index < len(self._views):
-            self.apply_view(self._views[index])
+        first_time = self.view_bar.selected is None
+        chosen = self.view_bar.set_views(catalog.views)
+        if first_time and chosen is not None:
+            self.apply_view(chosen)
 
     def apply_view(self, view: View) -> None:
-        self.table.show_columns(view.known_columns)
+        """Show a view: its filters, sort and columns, with the widths and order the user last
+        gave it on this computer."""
+        settings = QSettings()
+        if self._shown_view is not None:
+            settings.setValue(_header_key(self._shown_view), self.table.header_state())
+        self._shown_view = view.id
+        saved = settings.value(_header_key(view.id))
         self.table.show_sort(view.sort)
-        self.filters.blockSignals(True)
+        if not (isinstance(saved, QByteArray) and self.table.restore_header_state(saved)):
+            self.table.show_columns(view.known_columns)
         self.filters.set_filter(view.filter)
-        self.filters.blockSignals(False)
         self.listing.set_query(view.filter, view.sort)
+        self.view_bar.show_modified()
+
+    def open_link(self, text: str) -> None:
+        """Open a convodesk:// link: its view, or its filters and sort."""
+        try:
+            link = parse_link(text)
+        except LinkError as exc:
+            self.report(exc)
+            return
+        if link.server.rstrip("/") != self.workspace.settings.server_url.rstrip("/"):
+            self.report(
+                LinkError(f"This link belongs to another platform ({link.server}); sign in there to open it.")
+            )
+            return
+        if link.tenant != self.workspace.tenant:
+            self.report(
+                LinkError(f"This link belongs to the organisation “{link.tenant}”, not the one open now.")
+            )
+            return
+        if link.view_id is not None:
+            view = next((v for v in self.view_bar.views if v.id == link.view_id), None)
+            if view is None:
+                self.report(LinkError("The view in this link no longer exists, or is not shared with you."))
+                return
+            self.view_bar.set_views(self.view_bar.views, select=view.id)
+            self.apply_view(view)
+        elif link.filter is not None:
+            sort = link.sort or Sort()
+            self.table.show_sort(sort)
+            self.filters.set_filter(link.filter)
+            self.listing.set_query(link.filter, sort)
+            self.view_bar.show_modified()
 
     # --- news ------------------------------------------------------------------------------------
 
@@ -312,6 +346,8 @@ class MainWindow(QMainWindow):
             self.table.restore_header_state(header)
 
     def save_state(self, settings: QSettings) -> None:
+        if self._shown_view is not None:
+            settings.setValue(_header_key(self._shown_view), self.table.header_state())
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/table_header", self.table.header_state())
@@ -323,3 +359,10 @@ class MainWindow(QMainWindow):
 
     def current_query(self) -> tuple[Filter, Sort]:
         return self.listing.filter, self.listing.sort
+
+    def current_query_and_columns(self) -> tuple[Filter, Sort, tuple[TableColumn, ...]]:
+        return self.listing.filter, self.listing.sort, self.table.visible_columns()
+
+
+def _header_key(view_id: str) -> str:
+    return f"views/{view_id}/table_header"

@@ -17,6 +17,7 @@ from enum import StrEnum
 from app.api.errors import ApiError, Offline, SignInRequired
 from app.api.secrets import KeyringUnavailable
 from app.cache.errors import CacheCorrupt, CacheError
+from app.links import LinkError
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ def explain(problem: BaseException) -> Explanation:
         return Explanation(problem.message, getattr(problem, "detail", ""), Severity.WARNING)
     if isinstance(problem, CacheError):
         return Explanation(problem.message, getattr(problem, "detail", ""), Severity.ERROR)
+    if isinstance(problem, LinkError):
+        return Explanation(str(problem), "", Severity.WARNING)
     message = getattr(problem, "message", None)
     if isinstance(message, str):  # the other typed errors of the core (exports)
         return Explanation(message, "", Severity.ERROR)

@@ -16,6 +16,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--server", metavar="URL", help="the platform's address (remembered)")
     parser.add_argument("--settings", metavar="FILE", type=Path, help="settings file (default: the user's)")
+    parser.add_argument("link", nargs="?", help="a convodesk:// link to open (docs/links.md)")
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser.parse_args(argv)
 
@@ -46,6 +47,8 @@ def run_window(argv: list[str]) -> int:
 
     async def session() -> None:
         window = await app.start()
+        if window is not None and args.link:
+            window.open_link(args.link)
         gc.freeze()  # the start-up heap: full collections stop walking it (~100 ms stalls)
         if window is not None:
             await app.finished.wait()

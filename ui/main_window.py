@@ -10,9 +10,10 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -145,6 +146,10 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file = menus.addMenu("&File")
         file.addAction(self.export_action)
+        open_link = QAction(icons.icon("link"), "Open link…", self)
+        open_link.setToolTip("Open a convodesk:// link to a view or to filters")
+        open_link.triggered.connect(self._ask_link)
+        file.addAction(open_link)
         file.addSeparator()
         file.addAction(self.sign_in_action)
         self.sign_out_action = QAction(icons.icon("sign_out"), "Sign out", self)
@@ -178,6 +183,13 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _ask_link(self) -> None:
+        clipboard = QGuiApplication.clipboard().text().strip()
+        suggested = clipboard if clipboard.startswith("convodesk://") else ""
+        text, ok = QInputDialog.getText(self, "Open link", "convodesk:// link:", text=suggested)
+        if ok and text.strip():
+            self.open_link(text.strip())
 
     def _about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.NoIcon, "About Convodesk", "", parent=self)

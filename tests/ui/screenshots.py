@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         _seed(db, args.conversations)
         with Platform(db, simulate=args.live).running(work) as platform:
             QCoreApplication.setOrganizationName("Convodesk screenshots")
-            QSettings().clear()  # the default layout, not the one a previous run left
             qt = QApplication([sys.argv[0]])
+            QSettings().clear()  # the default layout, not the one a previous run left
             loop = qasync.QEventLoop(qt)
             asyncio.set_event_loop(loop)
             settings = ClientSettings(server_url=platform.url, cache_directory=work / "cache")

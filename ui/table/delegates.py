@@ -93,7 +93,8 @@ def _text_pen(painter: QPainter, option: QStyleOptionViewItem) -> None:
 
 def _chip(painter: QPainter, rect: QRect, text: str, fill: QColor, ink: QColor, metrics: QFontMetrics) -> int:
     """Draw one rounded chip at rect's left (elided to rect's width); returns its width."""
-    width = min(metrics.horizontalAdvance(text) + 2 * PAD, rect.width())
+    # +2: horizontalAdvance rounds, and elidedText would otherwise cut a text that fits.
+    width = min(metrics.horizontalAdvance(text) + 2 * PAD + 2, rect.width())
     if width < 2 * PAD + metrics.horizontalAdvance("…"):
         return 0
     height = metrics.height() + 4
@@ -102,7 +103,7 @@ def _chip(painter: QPainter, rect: QRect, text: str, fill: QColor, ink: QColor, 
     painter.setBrush(fill)
     painter.drawRoundedRect(chip, height / 2, height / 2)
     painter.setPen(ink)
-    shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * PAD)
+    shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * PAD + 2)
     painter.drawText(chip.adjusted(PAD, 0, -PAD, 0), Qt.AlignmentFlag.AlignCenter, shown)
     return width
 

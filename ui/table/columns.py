@@ -122,7 +122,7 @@ COLUMNS: tuple[Column, ...] = (
         SortColumn.DATE,
         lambda r: local_date(r.started_at),
         lambda r: full_date(r.started_at),
-        130,
+        150,
     ),
     Column(
         TableColumn.FLAGGED,

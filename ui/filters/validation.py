@@ -32,6 +32,10 @@ def rule(error: Mapping[str, Any]) -> str:
     """The rule an input broke, in words (a pydantic error, see ValidationError.errors())."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    # A length bound on an Annotated Str (AfterValidator before Field) is checked after the
+    # validators and reported as the generic too_short/too_long of a "Value", not string_*.
+    if kind in ("too_short", "too_long") and ctx.get("field_type") == "Value":
+        kind = f"string_{kind}"
     if kind == "string_too_short":
         return (
             "must not be empty" if ctx.get("min_length") == 1 else f"at least {ctx['min_length']} characters"

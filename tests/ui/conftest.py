@@ -10,6 +10,22 @@ import os
 # Before any Qt import: tests never need a screen (screenshots run under Xvfb instead).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import ctypes
+import sys
+
+# PySide6 6.12.0 on CPython 3.11 drops a reference to None on every call of a void C++ method
+# (setText, setChecked, ...) and to True/False on some emissions of a Signal(object); on 3.11
+# these singletons are not immortal, so a run that makes enough such calls aborts at exit with
+# "Fatal Python error: none_dealloc" / "bool_dealloc" after every test has passed. Spare
+# references, never given back (a list would be freed at exit, just when the count runs out),
+# keep every UI run alive; the dependency itself needs fixing.
+if sys.version_info < (3, 12):
+    _incref = ctypes.pythonapi.Py_IncRef
+    _incref.argtypes = [ctypes.py_object]
+    for _singleton in (None, True, False):
+        for _ in range(100_000):
+            _incref(_singleton)
+
 
 # === the window against a real platform (ui/application, ui/main_window) ==========================
 
@@ -88,3 +104,18 @@ def closing_windows() -> Iterator[None]:
 
 
 from tests.client.conftest import secret_service  # noqa: E402, F401 - the real Secret Service, for sign-ins
+
+# === the filters panel alone (ui/filters) ===========================================================
+
+
+@pytest.fixture
+def panel(qtbot: Any) -> Iterator[Any]:
+    """A FiltersPanel shown offscreen, as a user would see it."""
+    from ui.filters import FiltersPanel
+
+    widget = FiltersPanel()
+    qtbot.addWidget(widget)
+    widget.resize(360, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget

@@ -26,6 +26,7 @@ from ui.table.columns import COLUMNS, Column
 from ui.tasks import spawn
 
 log = logging.getLogger(__name__)
+MAX_LOGGED_CELLS = 100  # cells that could not be shown, logged once each
 
 RowsFetcher = Callable[[Sequence[int]], Awaitable[list[Conversation | None]]]
 Index = QModelIndex | QPersistentModelIndex
@@ -60,6 +61,7 @@ class ConversationsModel(QAbstractTableModel):
         self.columns: tuple[Column, ...] = COLUMNS
         self._keys: RowKeys = np.empty(0, dtype=np.int64)
         self._fetch: RowsFetcher | None = None
+        self._unshowable: set[tuple[int, int]] = set()
         self._generation = 0
         self._blocks: OrderedDict[int, _Block] = OrderedDict()
         self._pending: set[int] = set()
@@ -170,7 +172,10 @@ class ConversationsModel(QAbstractTableModel):
         try:
             return self._data(index, role)
         except Exception:
-            log.exception("cannot show row %d column %d (role %d)", index.row(), index.column(), role)
+            cell = (index.row(), index.column())
+            if cell not in self._unshowable and len(self._unshowable) < MAX_LOGGED_CELLS:
+                self._unshowable.add(cell)  # once per cell, not on every repaint
+                log.exception("cannot show row %d column %d (role %d)", *cell, role)
             return None
 
     def _data(self, index: Index, role: int) -> Any:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +29,8 @@ from app.cache.errors import CacheError
 from app.cache.location import cache_path
 from app.cache.store import CacheStore
 from app.connectivity import Connectivity, Link
-from app.domain import FlowSummary, LiveEvent, Me, MeTenant, View, ViewIn
+from app.domain import Filter, FlowSummary, LiveEvent, Me, MeTenant, Sort, TableColumn, View, ViewIn
+from app.export.sources import Cancelled, Progress, export_cache, export_server
 from app.notifications import Notifier
 from app.settings import ClientSettings, cache_directory, save_settings
 from app.sync.changes import ChangeSync, SyncProgress
@@ -231,6 +233,40 @@ class Workspace:
     async def views(self) -> tuple[View, ...]:
         store, tenant = self._require_store()
         return tuple(await asyncio.to_thread(store.views, tenant))
+
+    # --- CSV export ----------------------------------------------------------------------------
+
+    async def export_listing(
+        self,
+        f: Filter,
+        sort: Sort,
+        columns: Sequence[TableColumn],
+        out: Path,
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> int:
+        """Export every row of this listing to `out` as CSV; returns the rows written. Online
+        the rows come from the platform (the same result the table shows then), offline from
+        the cache. `progress` and `cancelled` may be called from a worker thread. Raises
+        ExportCancelled, ExportError, ApiError, CacheError."""
+        store, tenant = self._require_store()
+        if self.connectivity.state.online:
+            return await export_server(
+                self.api, tenant, f, sort, columns, out, progress=progress, cancelled=cancelled
+            )
+        return await asyncio.to_thread(
+            export_cache,
+            store,
+            tenant,
+            f,
+            sort,
+            columns,
+            out,
+            now=datetime.now(UTC),
+            progress=progress,
+            cancelled=cancelled,
+        )
 
     # --- inside -----------------------------------------------------------------------------
 

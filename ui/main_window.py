@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QLocale, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -30,6 +31,7 @@ from app.workspace import Catalog, Workspace
 from ui import icons
 from ui.banner import Banner
 from ui.bridge import Bridge
+from ui.export import ExportJob, ask_export_path
 from ui.filters import FiltersPanel
 from ui.listing import Listing
 from ui.problems import Explanation, Remedy, Severity, explain
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.theme = theme
         self._shown_view: str | None = None  # whose header layout the table shows
+        self._export: ExportJob | None = None  # the export running, if any
 
         self.model = ConversationsModel(self)
         self.table = ConversationsTable(self.model)
@@ -131,10 +134,9 @@ class MainWindow(QMainWindow):
         bar.addAction(self.filters_action)
         self.export_action = QAction(icons.icon("export"), "Export CSV…", self)
         self.export_action.setToolTip("Export the conversations of the current filter to a CSV file")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(lambda: self.export_csv())
         bar.addAction(self.export_action)
-        # Not wired to app.export yet (progress dialog and cancel to come): hidden until it is;
-        # `python main.py export` exports today.
-        self.export_action.setVisible(False)
         spacer = QWidget()
         spacer.setSizePolicy(
             spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
@@ -293,6 +295,38 @@ class MainWindow(QMainWindow):
             self.listing.set_query(link.filter, sort)
             self.view_bar.show_modified()
 
+    # --- export --------------------------------------------------------------------------------
+
+    def export_csv(self, path: Path | None = None) -> ExportJob | None:
+        """Export every conversation of the current filter, in the visible columns and their
+        order, to `path` (asked for when None). Returns the running job, or None when the user
+        chose no file or an export is already running."""
+        if self._export is not None:
+            self._export.dialog.raise_()
+            return None
+        selected = self.view_bar.selected
+        if path is None:
+            path = ask_export_path(self, selected.name if selected is not None else None)
+            if path is None:
+                return None
+        job = ExportJob(self.workspace, self.current_query_and_columns(), path, self)
+        job.finished.connect(self._exported)
+        job.cancelled.connect(lambda: self.status.showMessage("Export cancelled; nothing was written.", 8000))
+        job.failed.connect(self.report)
+        job.ended.connect(self._export_ended)
+        self._export = job
+        self.export_action.setEnabled(False)
+        spawn(job.run())
+        return job
+
+    def _exported(self, written: int, path: Path) -> None:
+        noun = "conversation" if written == 1 else "conversations"
+        self.status.showMessage(f"Exported {QLocale().toString(written)} {noun} to {path}", 15000)
+
+    def _export_ended(self) -> None:
+        self._export = None
+        self.export_action.setEnabled(True)
+
     # --- news ------------------------------------------------------------------------------------
 
     def report(self, problem: BaseException) -> None:
@@ -368,6 +402,8 @@ class MainWindow(QMainWindow):
         settings.setValue("window/table_header", self.table.header_state())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._export is not None:
+            self._export.cancel()  # a half-written export is not left behind
         self._bridge.disconnect_all()
         self.closed.emit()
         super().closeEvent(event)

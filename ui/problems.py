@@ -17,6 +17,7 @@ from enum import StrEnum
 from app.api.errors import ApiError, Offline, SignInRequired
 from app.api.secrets import KeyringUnavailable
 from app.cache.errors import CacheCorrupt, CacheError
+from app.export.csv_table import ExportError
 from app.links import LinkError
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,12 @@ def explain(problem: BaseException) -> Explanation:
         return Explanation(problem.message, getattr(problem, "detail", ""), Severity.WARNING)
     if isinstance(problem, CacheError):
         return Explanation(problem.message, getattr(problem, "detail", ""), Severity.ERROR)
+    if isinstance(problem, ExportError):
+        return Explanation(problem.message, problem.detail, Severity.ERROR)
     if isinstance(problem, LinkError):
         return Explanation(str(problem), "", Severity.WARNING)
     message = getattr(problem, "message", None)
-    if isinstance(message, str):  # the other typed errors of the core (exports)
+    if isinstance(message, str):  # another typed error of the core
         return Explanation(message, "", Severity.ERROR)
     log.error("unexpected error", exc_info=problem)
     return Explanation(

@@ -1,11 +1,17 @@
-"""The table's listing: which conversations, in which order, kept current as the cache changes.
+"""The table's listing: which conversations, in which order, kept current as things change.
 
-A filter or sort change runs the listing query on a worker thread; a newer change
-supersedes an older one still running (its result is dropped when it arrives). Live
-events repaint the rows they touch in place; conversations that start and match the
-filter are announced as "N new" rather than moving the rows under the user's eyes,
-unless the user is at the top with nothing selected, where they simply appear.
-The change feed landing pages refreshes the listing, at most every couple of seconds.
+Online the platform filters and sorts: the listing is its search, a page at a time as
+the user scrolls, written through to the cache (app.sync.search). Offline it is the
+cache's own query, every matching row's key at once. Either way the model reads rows
+from the cache by key, so the table behaves the same, and going offline or back keeps
+the selection on the same conversations.
+
+A filter or sort change cancels the query still running and starts the new one (a
+late result of an older one is dropped all the same). Live events repaint the rows
+they touch in place; conversations that start and match the filter are announced as
+"N new" rather than moving the rows under the user's eyes, unless the user is at the
+top with nothing selected, where they simply appear. Offline, the change feed landing
+pages refreshes the listing, at most every couple of seconds.
 """
 
 from __future__ import annotations
@@ -15,11 +21,16 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.api.errors import ApiError
 from app.cache.errors import CacheError
+from app.cache.queries import RowKeys
 from app.domain import Conversation, EventType, Filter, LiveEvent, Sort
+from app.filters.query import MAX_PAGE
 from app.sync.changes import SyncProgress
+from app.sync.search import PlatformListing
 from app.workspace import Workspace
 from ui.table.model import ConversationsModel
 from ui.table.view import ConversationsTable
@@ -28,11 +39,13 @@ from ui.tasks import spawn
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 1500  # at most one refresh of the listing this often while the cache changes
-FIRST_ROWS = 200  # shown before the whole listing is read: more than a screenful
+FIRST_ROWS = 200  # shown before the rest of the listing is read: more than a screenful
+PAGE_ROWS = MAX_PAGE  # online, the rows read each time the view reaches the end
+REFRESH_ROWS = 5000  # online, a refresh reads again at most this many rows
 
 
 class Listing(QObject):
-    counted = Signal(int)  # rows in the listing
+    counted = Signal(int, bool)  # rows in the listing, and whether that is an estimate
     new_available = Signal(int)  # new matching conversations not shown yet (0: none)
     failed = Signal(object)  # an exception to explain
     busy = Signal(bool)  # a listing query is running
@@ -46,15 +59,29 @@ class Listing(QObject):
         self.sort = Sort()
         self._generation = 0
         self._new = 0
+        self._query: asyncio.Task[None] | None = None  # the listing query running
+        self._platform: PlatformListing | None = None  # online: the listing being paged
+        self._paging: asyncio.Task[None] | None = None  # online: the next page being read
+        self._listed: set[int] = set()  # online: the keys listed (a row that moved is listed once)
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
-        self._refresh.timeout.connect(lambda: spawn(self._run(keep_place=True)))
+        self._refresh.timeout.connect(lambda: self._start(keep_place=True))
         self._model.load_failed.connect(self.failed.emit)
+
+    @property
+    def online(self) -> bool:
+        """Whether the rows listed are the platform's result (else the cache's)."""
+        return self._platform is not None
+
+    @property
+    def idle(self) -> bool:
+        """Whether the listing query has finished (its rows may still be loading)."""
+        return self._query is None or self._query.done()
 
     # --- what to list ---------------------------------------------------------------------------
 
     def set_query(self, f: Filter, sort: Sort) -> None:
         self.filter, self.sort = f, sort
-        spawn(self._run(keep_place=False))
+        self._start(keep_place=False)
 
     def set_filter(self, f: Filter) -> None:
         self.set_query(f, self.sort)
@@ -64,16 +91,24 @@ class Listing(QObject):
 
     def show_new(self) -> None:
         """Bring in the conversations announced as new, and show them at the top."""
-        spawn(self._run(keep_place=True))
+        self._start(keep_place=True)
         self._table.scrollToTop()
 
     def refresh_soon(self) -> None:
         if not self._refresh.isActive():
             self._refresh.start()
 
+    def follow_link(self, online: bool) -> None:
+        """The platform came within reach or went out of it: list again from where the rows
+        now come from, keeping the selection and the scroll position."""
+        if self._query is not None and online != self.online:
+            self._start(keep_place=True)
+
     async def run_now(self) -> None:
         """Run the listing query and wait for it (start-up, tests)."""
-        await self._run(keep_place=False)
+        self._start(keep_place=False)
+        assert self._query is not None
+        await asyncio.wait([self._query])  # done, or superseded by a newer query
 
     # --- news from the workspace ---------------------------------------------------------------
 
@@ -95,49 +130,125 @@ class Listing(QObject):
             spawn(self._count_new(started))
 
     def on_synced(self, progress: SyncProgress) -> None:
-        if progress.upserted or progress.deleted:
+        # Online the platform lists: the cache catching up changes nothing in the listing.
+        if (progress.upserted or progress.deleted) and not self.online:
             self.refresh_soon()
 
     # --- inside ---------------------------------------------------------------------------------
 
-    async def _run(self, *, keep_place: bool) -> None:
-        """A new query shows its first screenful at once, then reads the whole list of keys
-        (which takes longer on a large cache) and installs it without moving what is shown."""
+    def _start(self, *, keep_place: bool) -> None:
+        """Run the listing query, superseding (and cancelling) the one running."""
+        self._generation += 1
+        for running in (self._query, self._paging):
+            if running is not None and not running.done():
+                running.cancel()
+        self._paging = None
+        self._query = spawn(self._run(self._generation, keep_place=keep_place))
+
+    async def _run(self, generation: int, *, keep_place: bool) -> None:
         store, tenant = self._workspace.store, self._workspace.tenant
         if store is None or tenant is None:
             return
-        self._generation += 1
-        generation = self._generation
-        f, sort, now = self.filter, self.sort, datetime.now(UTC)
-
-        async def fetch(row_keys: Sequence[int]) -> list[Conversation | None]:
-            return await asyncio.to_thread(store.rows_by_keys, tenant, row_keys)
-
         self.busy.emit(True)
         try:
-            if not keep_place:
-                first = await asyncio.to_thread(store.row_keys, tenant, f, sort, now=now, limit=FIRST_ROWS)
-                if generation != self._generation:
-                    return  # superseded by a newer query
-                self._model.set_listing(first, fetch)
-                self._announce_new(0)
-                if len(first) < FIRST_ROWS:
-                    self._done(len(first))
-                    return
-            keys = await asyncio.to_thread(store.row_keys, tenant, f, sort, now=now)
-        except CacheError as exc:
+            if self._workspace.connectivity.state.online:
+                await self._run_online(generation, keep_place=keep_place)
+            else:
+                await self._run_offline(generation, keep_place=keep_place)
+        except (ApiError, CacheError) as exc:
             if generation == self._generation:
                 self.busy.emit(False)
                 self.failed.emit(exc)
+
+    async def _fetch(self, keys: Sequence[int]) -> list[Conversation | None]:
+        store, tenant = self._workspace.store, self._workspace.tenant
+        if store is None or tenant is None:
+            return [None] * len(keys)
+        return await asyncio.to_thread(store.rows_by_keys, tenant, keys)
+
+    async def _run_offline(self, generation: int, *, keep_place: bool) -> None:
+        """A new query shows its first screenful at once, then reads the whole list of keys
+        (which takes longer on a large cache) and installs it without moving what is shown."""
+        store, tenant = self._workspace.store, self._workspace.tenant
+        assert store is not None and tenant is not None
+        f, sort, now = self.filter, self.sort, datetime.now(UTC)
+        if not keep_place:
+            first = await asyncio.to_thread(store.row_keys, tenant, f, sort, now=now, limit=FIRST_ROWS)
+            if generation != self._generation:
+                return  # superseded by a newer query
+            self._platform = None
+            self._model.set_listing(first, self._fetch)
+            self._announce_new(0)
+            if len(first) < FIRST_ROWS:
+                self._done(len(first), estimate=False)
+                return
+        keys = await asyncio.to_thread(store.row_keys, tenant, f, sort, now=now)
+        if generation != self._generation:
+            return
+        self._platform = None
+        self._model.refresh_listing(keys, self._fetch)
+        self._announce_new(0)
+        self._done(len(keys), estimate=False)
+
+    async def _run_online(self, generation: int, *, keep_place: bool) -> None:
+        """The platform's first page (or, to keep the place, as many rows as were listed);
+        the rest a page at a time as the view reaches the end."""
+        store, tenant = self._workspace.store, self._workspace.tenant
+        assert store is not None and tenant is not None
+        platform = PlatformListing(self._workspace.api, store, tenant, self.filter, self.sort)
+        if keep_place:
+            wanted = min(REFRESH_ROWS, max(FIRST_ROWS, self._model.rowCount()))
+            keys = await platform.first_rows(wanted, PAGE_ROWS)
+        else:
+            keys = await platform.next_page(FIRST_ROWS)
+        if generation != self._generation:
+            return
+        self._platform = platform
+        keys = self._unique(keys, fresh=True)
+        more = None if platform.exhausted else self._more
+        if keep_place:
+            self._model.refresh_listing(keys, self._fetch, more)
+        else:
+            self._model.set_listing(keys, self._fetch, more)
+        self._announce_new(0)
+        self._done_online(platform)
+
+    def _more(self) -> None:
+        """The view reached the end of the rows listed: read the platform's next page."""
+        if self._platform is None or (self._paging is not None and not self._paging.done()):
+            return
+        self._paging = spawn(self._next_page(self._platform, self._generation))
+
+    async def _next_page(self, platform: PlatformListing, generation: int) -> None:
+        try:
+            keys = await platform.next_page(PAGE_ROWS)
+        except (ApiError, CacheError) as exc:
+            if generation == self._generation:
+                self.failed.emit(exc)  # scrolling to the end again asks once more
             return
         if generation != self._generation:
             return
-        self._model.refresh_listing(keys, fetch)
-        self._announce_new(0)
-        self._done(len(keys))
+        self._model.append_keys(self._unique(keys, fresh=False), None if platform.exhausted else self._more)
+        self._done_online(platform)
 
-    def _done(self, total: int) -> None:
-        self.counted.emit(total)
+    def _unique(self, keys: RowKeys, *, fresh: bool) -> RowKeys:
+        """The keys not listed yet: a conversation whose sort value changed between two pages
+        can come twice."""
+        if fresh:
+            self._listed = set()
+        kept = [int(k) for k in keys if int(k) not in self._listed]
+        self._listed.update(kept)
+        return np.array(kept, dtype=np.int64)
+
+    def _done_online(self, platform: PlatformListing) -> None:
+        rows = self._model.rowCount()
+        if platform.exhausted:
+            self._done(rows, estimate=False)
+        else:
+            self._done(max(platform.total, rows), estimate=platform.total_is_estimate)
+
+    def _done(self, total: int, *, estimate: bool) -> None:
+        self.counted.emit(total, estimate)
         self.busy.emit(False)
 
     def _announce_new(self, count: int) -> None:

@@ -339,8 +339,8 @@ class MainWindow(QMainWindow):
         self.status.show_sync(progress)
         self.listing.on_synced(progress)
 
-    def _counted(self, total: int) -> None:
-        self.status.show_count(total)
+    def _counted(self, total: int, estimate: bool) -> None:
+        self.status.show_count(total, estimate=estimate)
 
     def _new_available(self, count: int) -> None:
         self.new_chip.setVisible(count > 0)
@@ -348,6 +348,7 @@ class MainWindow(QMainWindow):
 
     def _link_changed(self, state: LinkState) -> None:
         self.status.show_link(state)
+        self.listing.follow_link(state.online)
         self.sign_in_action.setVisible(state.link is Link.SIGNED_OUT)
         self.sign_out_action.setEnabled(state.link is not Link.SIGNED_OUT)
         if state.link is Link.OFFLINE:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects.sqlite import insert
 
@@ -167,6 +168,13 @@ class CacheStore:
         replaces a newer one). Returns how many rows are now cached at the given version."""
         with self._writing() as conn:
             return len(writes.upsert_summaries(conn, tenant, items, now_us=self._now_us(), touch=touch))
+
+    def write_through(self, tenant: str, items: Sequence[Conversation]) -> RowKeys:
+        """Write a page of the platform's search results through (as upsert_summaries, marked
+        as used) and return their row keys in the page's order: what the table lists online."""
+        with self._writing() as conn:
+            writes.upsert_summaries(conn, tenant, items, now_us=self._now_us(), touch=True)
+            return np.array(writes.keys_of(conn, tenant, [item.id for item in items]), dtype=np.int64)
 
     def write_detail(self, tenant: str, detail: ConversationDetail) -> None:
         """Cache a full record (transcript, function calls, artifact list, …)."""

@@ -89,6 +89,15 @@ def upsert_summaries(
     return set(latest) - older
 
 
+def keys_of(conn: Connection, tenant: str, ids: Sequence[str]) -> list[int]:
+    """The row keys of these conversations, in this order (those not cached are left out)."""
+    found = {
+        row_id: pk
+        for row_id, pk, _seq, _contact in conn.exec_driver_sql(_CACHED_SQL, (tenant, _json(list(ids))))
+    }
+    return [found[i] for i in ids if i in found]
+
+
 def _insert_new(conn: Connection, tenant: str, items: Sequence[Summary], now_us: int) -> None:
     # The keys are chosen here, so the side rows need no look-up of them: the write lock
     # is held (nobody else inserts), and max + 1 is the key SQLite would pick itself.

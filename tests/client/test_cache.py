@@ -169,6 +169,22 @@ def test_upserts_are_idempotent_and_never_go_backwards(store: CacheStore, acme_c
         assert first.id not in store.all_ids(TENANT, tagged, Sort(), now=NOW)
 
 
+def test_a_search_page_written_through_gives_its_row_keys_in_its_order(
+    store: CacheStore, acme_corpus: TenantCorpus
+) -> None:
+    rows = summaries(acme_corpus)
+    page = rows[10:30][::-1]
+    keys = store.write_through(TENANT, page)
+    assert store.rows_by_keys(TENANT, keys.tolist()) == page
+    # A page fetched before a newer change lists the row, but does not undo the change.
+    newer = page[0].model_copy(update={"change_seq": page[0].change_seq + 3, "status": Status.REPORTED})
+    store.upsert_summaries(TENANT, [newer])
+    again = store.write_through(TENANT, page)
+    assert again.tolist() == keys.tolist()
+    assert store.rows_by_keys(TENANT, again[:1].tolist()) == [newer]
+    assert store.write_through(TENANT, []).tolist() == []
+
+
 def test_tenants_are_kept_apart(store: CacheStore, acme_corpus: TenantCorpus) -> None:
     rows = summaries(acme_corpus)[:30]
     store.upsert_summaries(TENANT, rows)

@@ -109,6 +109,7 @@ def test_sorting_by_a_header_follows_the_platforms_order(
         header.sectionClicked.emit(section)
         assert window.listing.sort == Sort(column=SortColumn.DURATION, descending=False)
         expected = _platform_ids(ui_platform, FINISHED, window.listing.sort)
+        await until(lambda: window.listing.idle, what="the sorted listing")
         # Asking for a row's record (as the view's paint does) loads its block.
         await until(
             lambda: all(window.model.index(r, 0).data(RECORD_ROLE) is not None for r in range(30)),

@@ -1,9 +1,10 @@
 """The conversations table model: an ordered array of row keys, rows read in blocks on demand.
 
 The listing (every matching row's key, 8 bytes a row) comes from the cache in one
-query; a row's data is read only when the view asks for it, a block of neighbours at
-a time, off the GUI thread, into a bounded cache of blocks (calibre's and Wireshark's
-way with large lists). Until a block arrives its cells show a placeholder; a block
+query offline, or grows a page at a time online as the view scrolls to its end (Qt's
+canFetchMore/fetchMore); a row's data is read only when the view asks for it, a block
+of neighbours at a time, off the GUI thread, into a bounded cache of blocks (calibre's
+and Wireshark's way with large lists). Until a block arrives its cells show a placeholder; a block
 that failed shows so, and is tried again when next asked for. A new listing bumps a
 generation number, so that blocks of an older one arriving late are dropped.
 """
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_LOGGED_CELLS = 100  # cells that could not be shown, logged once each
 
 RowsFetcher = Callable[[Sequence[int]], Awaitable[list[Conversation | None]]]
+MoreRows = Callable[[], None]  # asks for the listing's next rows (they come through append_keys)
 Index = QModelIndex | QPersistentModelIndex
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's Conversation, or None while loading
@@ -61,6 +63,7 @@ class ConversationsModel(QAbstractTableModel):
         self.columns: tuple[Column, ...] = COLUMNS
         self._keys: RowKeys = np.empty(0, dtype=np.int64)
         self._fetch: RowsFetcher | None = None
+        self._more: MoreRows | None = None  # None: the listing is complete
         self._unshowable: set[tuple[int, int]] = set()
         self._generation = 0
         self._blocks: OrderedDict[int, _Block] = OrderedDict()
@@ -70,24 +73,37 @@ class ConversationsModel(QAbstractTableModel):
 
     # --- the listing --------------------------------------------------------------------------
 
-    def set_listing(self, keys: RowKeys, fetch: RowsFetcher) -> None:
-        """A new result (another filter or sort): the view goes back to the top."""
+    def set_listing(self, keys: RowKeys, fetch: RowsFetcher, more: MoreRows | None = None) -> None:
+        """A new result (another filter or sort): the view goes back to the top. `more`, when
+        the listing has more rows than `keys`, is called as the view scrolls to the end."""
         self.beginResetModel()
-        self._install(keys, fetch)
+        self._install(keys, fetch, more)
         self.endResetModel()
 
-    def refresh_listing(self, keys: RowKeys, fetch: RowsFetcher) -> None:
+    def append_keys(self, keys: RowKeys, more: MoreRows | None) -> None:
+        """The listing's next rows (after `more` was called); `more` again if there are others."""
+        self._more = more
+        if not len(keys):
+            return
+        first = len(self._keys)
+        self.beginInsertRows(QModelIndex(), first, first + len(keys) - 1)
+        self._keys = np.concatenate([self._keys, keys])
+        # The block that was the last one is incomplete: it is read again when next shown.
+        self._forget_block(first // BLOCK_ROWS)
+        self.endInsertRows()
+
+    def refresh_listing(self, keys: RowKeys, fetch: RowsFetcher, more: MoreRows | None = None) -> None:
         """The same result brought up to date (rows added or gone): selection and current row
         stay on the conversations they were on."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         old_keys = [int(self._keys[index.row()]) for index in persistent]
         previous, held = self._keys, list(self._blocks.items())
-        self._install(keys, fetch)
+        self._install(keys, fetch, more)
         # Blocks whose rows did not move stay: no placeholder flashes over rows already shown.
         for number, block in held:
             span = slice(number * BLOCK_ROWS, (number + 1) * BLOCK_ROWS)
-            if np.array_equal(previous[span], keys[span]):
+            if len(block.rows) == len(keys[span]) and np.array_equal(previous[span], keys[span]):
                 self._keep(number, block)
         moved = []
         for index, key in zip(persistent, old_keys, strict=True):
@@ -96,8 +112,8 @@ class ConversationsModel(QAbstractTableModel):
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
-    def _install(self, keys: RowKeys, fetch: RowsFetcher) -> None:
-        self._keys, self._fetch = keys, fetch
+    def _install(self, keys: RowKeys, fetch: RowsFetcher, more: MoreRows | None) -> None:
+        self._keys, self._fetch, self._more = keys, fetch, more
         self._generation += 1
         self._blocks.clear()
         self._pending.clear()
@@ -140,6 +156,14 @@ class ConversationsModel(QAbstractTableModel):
         return updated
 
     # --- Qt's model interface -------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and self._more is not None
+
+    def fetchMore(self, parent: Index) -> None:
+        if self.canFetchMore(parent):
+            assert self._more is not None
+            self._more()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._keys)
@@ -235,6 +259,10 @@ class ConversationsModel(QAbstractTableModel):
             return
         if generation != self._generation:
             return  # a block of an older listing
+        if len(rows) != len(self._keys[start : start + BLOCK_ROWS]):
+            self._pending.discard(number)  # rows were appended to this block meanwhile: read again
+            self._changed(start, len(keys))
+            return
         self._pending.discard(number)
         self._failed.discard(number)
         self._keep(number, _Block(rows, [[None] * len(self.columns) for _ in rows]))
@@ -244,6 +272,13 @@ class ConversationsModel(QAbstractTableModel):
                 if record is not None:
                     self._row_of_id.pop(record.id, None)
         self._changed(start, len(keys))
+
+    def _forget_block(self, number: int) -> None:
+        block = self._blocks.pop(number, None)  # a read under way is redone (its length check)
+        if block is not None:
+            for record in block.rows:
+                if record is not None:
+                    self._row_of_id.pop(record.id, None)
 
     def _keep(self, number: int, block: _Block) -> None:
         self._blocks[number] = block

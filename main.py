@@ -25,6 +25,9 @@ def run_window(argv: list[str]) -> int:
     args = _arguments(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Qt is imported here so that `main.py export` runs without a display.
+    from ui.pyside_workarounds import keep_singletons_alive
+
+    keep_singletons_alive()  # before the first Qt call
     import qasync
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication

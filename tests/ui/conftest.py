@@ -5,40 +5,26 @@ Helpers add their fixtures below, each in its own marked section.
 
 from __future__ import annotations
 
-import os
-
-# Before any Qt import: tests never need a screen (screenshots run under Xvfb instead).
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import ctypes
-import sys
-
-# PySide6 6.12.0 on CPython 3.11 drops a reference to None on every call of a void C++ method
-# (setText, setChecked, ...) and to True/False on some emissions of a Signal(object); on 3.11
-# these singletons are not immortal, so a run that makes enough such calls aborts at exit with
-# "Fatal Python error: none_dealloc" / "bool_dealloc" after every test has passed. Spare
-# references, never given back (a list would be freed at exit, just when the count runs out),
-# keep every UI run alive; the dependency itself needs fixing.
-if sys.version_info < (3, 12):
-    _incref = ctypes.pythonapi.Py_IncRef
-    _incref.argtypes = [ctypes.py_object]
-    for _singleton in (None, True, False):
-        for _ in range(100_000):
-            _incref(_singleton)
-
-
-# === the window against a real platform (ui/application, ui/main_window) ==========================
-
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+# Before any QApplication: tests never need a screen (screenshots run under Xvfb instead).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import pytest
 
 from tests.platform import Platform, seed
+from ui.pyside_workarounds import keep_singletons_alive
+
+keep_singletons_alive()  # as main.py does: PySide6 6.12 loses references to None/True/False
+
+
+# === the window against a real platform (ui/application, ui/main_window) ==========================
 
 T = TypeVar("T")
 

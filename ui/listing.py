@@ -104,6 +104,11 @@ class Listing(QObject):
         if self._query is not None and online != self.online:
             self._start(keep_place=True)
 
+    def stop(self) -> None:
+        """The window is closing: no more queries, pages or refreshes."""
+        self._refresh.stop()
+        self._supersede()
+
     async def run_now(self) -> None:
         """Run the listing query and wait for it (start-up, tests)."""
         self._start(keep_place=False)
@@ -138,12 +143,16 @@ class Listing(QObject):
 
     def _start(self, *, keep_place: bool) -> None:
         """Run the listing query, superseding (and cancelling) the one running."""
+        self._supersede()
+        self._query = spawn(self._run(self._generation, keep_place=keep_place))
+
+    def _supersede(self) -> None:
+        """Drop the results of the query and the page still coming, and cancel them."""
         self._generation += 1
         for running in (self._query, self._paging):
             if running is not None and not running.done():
                 running.cancel()
         self._paging = None
-        self._query = spawn(self._run(self._generation, keep_place=keep_place))
 
     async def _run(self, generation: int, *, keep_place: bool) -> None:
         store, tenant = self._workspace.store, self._workspace.tenant

@@ -405,6 +405,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._export is not None:
             self._export.cancel()  # a half-written export is not left behind
+        self.listing.stop()
         self._bridge.disconnect_all()
         self.closed.emit()
         super().closeEvent(event)

@@ -88,9 +88,10 @@ class ExportJob(QObject):
         # Not modal: the window stays usable (and keeps updating) while the export runs.
         self.dialog.setWindowModality(Qt.WindowModality.NonModal)
         self.dialog.setMinimumDuration(SHOW_AFTER_MS)
+        self.dialog.setMinimumWidth(460)  # room for the figures and a file name
         self.dialog.canceled.connect(self.cancel)
         self._poll = QTimer(self, interval=POLL_MS)
-        self._poll.timeout.connect(self._show_figures)
+        self._poll.timeout.connect(self.refresh)
 
     @property
     def cancel_requested(self) -> bool:
@@ -107,7 +108,7 @@ class ExportJob(QObject):
         f, sort, columns = self._query
         try:
             written = await self._workspace.export_listing(
-                f, sort, columns, self.path, progress=self._progress, cancelled=self._stop.is_set
+                f, sort, columns, self.path, progress=self.progress, cancelled=self._stop.is_set
             )
         except ExportCancelled:
             self.cancelled.emit()
@@ -123,10 +124,12 @@ class ExportJob(QObject):
             self.ended.emit()
             self.deleteLater()
 
-    def _progress(self, written: int, expected: int) -> None:
+    def progress(self, written: int, expected: int) -> None:
+        """What the export reports (from any thread); the dialog shows it at its next refresh."""
         self._figures = (written, expected)  # one assignment: safe from the worker thread
 
-    def _show_figures(self) -> None:
+    def refresh(self) -> None:
+        """Show the latest figures (the dialog's timer calls this while the export runs)."""
         figures = self._figures
         if figures is None or self._stop.is_set():
             return

@@ -18,6 +18,7 @@ import asyncio
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import qasync
@@ -30,6 +31,7 @@ from tests.client.conftest import FormBrowser
 from tests.platform import ROOT, Platform
 from tests.ui.conftest import until
 from ui.application import Application
+from ui.export import ExportJob, suggested_name
 from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
 from ui.theme import ThemeChoice
@@ -98,8 +100,27 @@ async def _photograph(app: Application, out: Path) -> list[Path]:
         await asyncio.sleep(0.6)
         shots.append(out / f"filtered-{choice.value}.png")
         window.grab().save(str(shots[-1]))
+    shots += await _photograph_export(app, window, out)
     await app.workspace.close()
     window.close()
+    return shots
+
+
+async def _photograph_export(app: Application, window: MainWindow, out: Path) -> list[Path]:
+    """The export's progress dialog over the window, half-way (the whole screen is taken)."""
+    name = suggested_name(window.view_bar.selected.name if window.view_bar.selected else None, date.today())
+    job = ExportJob(app.workspace, window.current_query_and_columns(), out / name, window)
+    job.progress(48_250, 120_000)
+    job.refresh()
+    job.dialog.show()
+    shots: list[Path] = []
+    for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
+        app.theme.apply(choice)
+        await asyncio.sleep(0.6)
+        shots.append(out / f"export-{choice.value}.png")
+        screen = window.screen()
+        screen.grabWindow(0).copy(window.frameGeometry()).save(str(shots[-1]))
+    job.dialog.close()
     return shots
 
 

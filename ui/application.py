@@ -52,7 +52,23 @@ class Application:
         self.theme.changed.connect(lambda _dark: self._save_theme())
         self.workspace = self._new_workspace(settings)
         self.window: MainWindow | None = None
+        self._pending_link: str | None = None  # to open once the window is there
         self.finished = asyncio.Event()
+
+    def present(self, link: str | None = None) -> None:
+        """Bring the window to the front and open `link` in it (a convodesk:// link given on
+        the command line, or handed over by a later start); before the window exists, the
+        link waits for it."""
+        window = self.window
+        if window is None:
+            self._pending_link = link or self._pending_link
+            return
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        if link:
+            window.open_link(link)
 
     def _new_workspace(self, settings: ClientSettings) -> Workspace:
         return Workspace(settings, settings_path=self._settings_path, open_browser=self._open_browser)
@@ -95,6 +111,9 @@ class Application:
         window.show()
         self.window = window
         await window.load()
+        link, self._pending_link = self._pending_link, None
+        if link:
+            window.open_link(link)
         return window
 
     def _closed(self) -> None:

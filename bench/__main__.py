@@ -4,7 +4,8 @@ Run from the repository root, with the server's virtualenv:
 
     python -m bench [NAME ...] [--scale quick|full] [--pg URL] [--reseed] [--keep]
 
-    NAME     seed, search, events, sync, cache, live (default: all, in that order)
+    NAME     seed, search, events, sync, cache, live, export, window (default: all, in that
+             order)
     --scale  quick: 10,000 conversations, about a minute in all on an idle 2-core
              machine (a smoke test: its figures are indicative only);
              full: 1,000,000 conversations (the scale the goals are set for;
@@ -71,6 +72,35 @@ Figures:
                                   end of its notification (validate, apply to the cache,
                                   notify), 500 simulated live calls; bound: validating alone
 
+    export.cache.rate             rows/s of the CSV export of every cached row (quick: 20,000,
+                                  full: 200,000 summaries; all twelve columns, best of 1 / 3
+                                  runs); bound: csv.writer alone over the same cell texts
+    export.cache.rate.sql         the same rate; bound: a raw sqlite3 SELECT by the same keys
+                                  written with csv.writer
+    export.rss.<rows>             RSS growth (MB) of a fresh process over an export of a quarter
+                                  of the rows and of all of them; bound: the quarter's growth
+                                  (also `python -m bench.export_bench [--rows N] [--repeat K]`)
+
+    window.launch                 median s from starting `python main.py` (offline on the cache
+                                  bench's file of the scale) to the first paint of the table with
+                                  the rows on screen holding their data; bound: a fresh process
+                                  painting the same first 100 rows (sqlite3) in a bare QTableView
+    window.scroll.page            p99 frame time (ms) of PageDown steps and of jumps to random
+    window.scroll.jump            rows in the real window (the longest GUI-thread busy period of
+                                  a step, row blocks arriving included); bound: the same steps in
+                                  a bare QTableView over an in-memory model of as many rows
+    window.filter.<case>          p99 ms from a filter change to the first screen of its rows
+                                  painted, for each filter field, a date range and content
+                                  searches; bound: CacheStore.row_keys of one screen of rows
+    window.live.busy              GUI-thread CPU % with 500 live calls updating twice a second
+                                  each (1,000 events/s through the app's LiveEvents); bound: idle
+    window.live.max_frame         the longest gap (ms) of a 16 ms heartbeat meanwhile; bound: idle
+    window.rss                    RSS (MB) of the window's process after scrolling and filtering;
+                                  bound: the bare QTableView process
+                                  (every window offscreen: QT_QPA_PLATFORM=offscreen; with
+                                  CONVODESK_BENCH_WINDOW_PATCH=rows-on-state, `<figure>.patched`:
+                                  see bench/window_bench.py and bench/window_patch.py)
+
 Also: `python -m bench.explain [CASE ...] [--db URL]` prints EXPLAIN (ANALYZE, BUFFERS)
 of the SQL the server runs for each search case (--cursor-pages N: for page N+1).
 
@@ -87,7 +117,9 @@ Databases (all on the --pg server):
 
 The cache bench's file lives under $CONVODESK_BENCH_CACHE_DIR (default
 ~/.cache/convodesk-bench)/cache-<scale>-<fingerprint of the cache schema, its migrations
-and the generator>, built once and reused while marked (--reseed builds it again).
+and the generator>, built once and reused while marked (--reseed builds it again). The
+window bench opens a copy of it (in the run directory, removed at the end unless --keep)
+as the app's offline cache; the export bench builds its own (cache-export-<rows>-…).
 
 Every platform process a bench starts is stopped when it ends, also on errors;
 their logs stay in the run directory printed at the start.
@@ -103,7 +135,8 @@ import traceback
 
 from bench.common import DEFAULT_PG, ROOT, SCALES, Context, log
 
-BENCHES = ("seed", "search", "events", "sync", "cache", "live")
+BENCHES = ("seed", "search", "events", "sync", "cache", "live", "export", "window")
+EXPORT = {"quick": (20_000, 1), "full": (200_000, 3)}  # rows cached and exported, timed runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,10 +183,19 @@ def main(argv: list[str] | None = None) -> int:
                 from bench import sync_bench
 
                 sync_bench.run(ctx)
-            else:
+            elif name == "live":
                 from bench import live_bench
 
                 live_bench.run(ctx)
+            elif name == "export":
+                from bench import export_bench
+
+                rows, repeat = EXPORT[ctx.scale.name]
+                export_bench.run(rows, repeat)
+            else:
+                from bench import window_bench
+
+                window_bench.run(ctx)
         except KeyboardInterrupt:
             raise
         except Exception:

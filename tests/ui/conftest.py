@@ -40,6 +40,15 @@ def ui_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         yield running
 
 
+@pytest.fixture
+def own_platform(ui_platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform process of the test's own on the same data, that the test may stop (it is
+    stopped at the end in any case)."""
+    platform = Platform(ui_platform.db_url).start(tmp_path_factory.mktemp("own-platform"))
+    yield platform
+    platform.stop()
+
+
 @pytest.fixture(scope="session")
 def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """Qt's event loop as the asyncio loop (qasync), as main.py runs it; one for the session."""

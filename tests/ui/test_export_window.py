@@ -15,11 +15,10 @@ from PySide6.QtWidgets import QPushButton
 
 from app.domain import Filter, Sort, Status, TableColumn
 from app.export.csv_table import COLUMN_TITLES, FORMULA_LEADS
-from tests.client.conftest import FormBrowser
 from tests.platform import Platform
+from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _platform_ids, _settings, _signed_in_window, _synced
-from ui.application import Application
+from tests.ui.test_main_window import _platform_ids, _signed_in_window, _synced
 from ui.export import ExportJob, suggested_name
 from ui.main_window import MainWindow
 
@@ -48,19 +47,10 @@ async def _export(window: MainWindow, path: Path) -> ExportJob:
     return job
 
 
-def _app(platform: Platform, tmp_path: Path, qapp: Any) -> Application:
-    return Application(
-        qapp,
-        _settings(platform, tmp_path),
-        settings_path=tmp_path / "settings.json",
-        open_browser=FormBrowser("supervisor"),
-    )
-
-
 def test_the_window_exports_the_current_filter_in_the_visible_columns(
     ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
-    app = _app(ui_platform, tmp_path, qapp)
+    app = signing_in_app(ui_platform, tmp_path, qapp)
     out = tmp_path / "settled.csv"
 
     async def scenario() -> None:
@@ -99,7 +89,7 @@ def test_the_window_exports_the_current_filter_in_the_visible_columns(
 def test_cancel_writes_nothing_and_keeps_an_existing_file(
     ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
-    app = _app(ui_platform, tmp_path, qapp)
+    app = signing_in_app(ui_platform, tmp_path, qapp)
     out = tmp_path / "kept.csv"
     out.write_text("the user's earlier file\n")
 
@@ -128,7 +118,7 @@ def test_cancel_writes_nothing_and_keeps_an_existing_file(
 def test_a_file_that_cannot_be_written_is_explained_in_the_banner(
     ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
-    app = _app(ui_platform, tmp_path, qapp)
+    app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
         window = await _signed_in_window(app)
@@ -145,17 +135,12 @@ def test_a_file_that_cannot_be_written_is_explained_in_the_banner(
 
 
 def test_offline_the_export_comes_from_the_cache_and_matches_the_online_one(
-    ui_platform: Platform,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    qapp: Any,
-    run: Callable[..., Any],
+    own_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
-    own = Platform(ui_platform.db_url).start(tmp_path_factory.mktemp("own-platform"))
     online_file, offline_file = tmp_path / "online.csv", tmp_path / "offline.csv"
 
     async def online() -> None:
-        app = _app(own, tmp_path, qapp)
+        app = signing_in_app(own_platform, tmp_path, qapp)
         window = await _signed_in_window(app)
         await _synced(window)
         window.listing.set_filter(SETTLED)
@@ -163,16 +148,9 @@ def test_offline_the_export_comes_from_the_cache_and_matches_the_online_one(
         await app.workspace.close()
         window.close()
 
-    try:
-        run(online(), 120)
-    finally:
-        own.stop()
-    again = Application(
-        qapp,
-        _settings(own, tmp_path).model_copy(update={"last_username": "supervisor", "last_tenant": "acme"}),
-        settings_path=tmp_path / "settings.json",
-        open_browser=FormBrowser("supervisor"),
-    )
+    run(online(), 120)
+    own_platform.stop()
+    again = returning_app(own_platform, tmp_path, qapp)
 
     async def offline() -> None:
         window = await again.start()

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QApplication
 
 from app.connectivity import Link
 from app.domain import Filter, Sort, SortColumn, Status
-from app.settings import ClientSettings, load_settings
-from tests.client.conftest import FormBrowser, search_pages
+from app.settings import load_settings
+from tests.client.conftest import search_pages
 from tests.platform import Platform, api_client
+from tests.ui.apps import app_settings as _settings  # noqa: F401 - for the tests that import it from here
+from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
 from ui.application import Application
 from ui.main_window import MainWindow
@@ -30,12 +32,6 @@ FINISHED = Filter(statuses=(Status.COMPLETED, Status.FAILED))  # the simulator n
 def _welcome() -> WelcomeDialog | None:
     return next(
         (w for w in QApplication.topLevelWidgets() if isinstance(w, WelcomeDialog) and w.isVisible()), None
-    )
-
-
-def _settings(platform: Platform, tmp_path: Path) -> ClientSettings:
-    return ClientSettings(
-        server_url=platform.url, cache_directory=tmp_path / "cache", sign_in_timeout_seconds=30
     )
 
 
@@ -62,10 +58,7 @@ async def _synced(window: MainWindow) -> None:
 
 @pytest.fixture
 def first_run(ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]) -> Application:
-    settings = _settings(ui_platform, tmp_path)
-    return Application(
-        qapp, settings, settings_path=tmp_path / "settings.json", open_browser=FormBrowser("supervisor")
-    )
+    return signing_in_app(ui_platform, tmp_path, qapp)
 
 
 def test_first_run_signs_in_syncs_and_lists_what_the_platform_lists(

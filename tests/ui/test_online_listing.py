@@ -12,26 +12,16 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 from app.domain import Sort
-from tests.client.conftest import FormBrowser
 from tests.platform import Platform
+from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
 from tests.ui.test_export_window import SETTLED
-from tests.ui.test_main_window import _platform_ids, _settings, _signed_in_window, _synced
+from tests.ui.test_main_window import _platform_ids, _signed_in_window, _synced
 from ui import listing
-from ui.application import Application
 from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
 
 pytestmark = pytest.mark.usefixtures("secret_service")
-
-
-def _app(platform: Platform, tmp_path: Path, qapp: Any) -> Application:
-    return Application(
-        qapp,
-        _settings(platform, tmp_path),
-        settings_path=tmp_path / "settings.json",
-        open_browser=FormBrowser("supervisor"),
-    )
 
 
 async def _ids(window: MainWindow) -> list[str]:
@@ -53,7 +43,7 @@ def test_the_listing_grows_a_page_at_a_time_as_the_view_reaches_the_end(
     # Small pages, so that the demo data makes several of them.
     monkeypatch.setattr(listing, "FIRST_ROWS", 50)
     monkeypatch.setattr(listing, "PAGE_ROWS", 40)
-    app = _app(ui_platform, tmp_path, qapp)
+    app = signing_in_app(ui_platform, tmp_path, qapp)
     expected = _platform_ids(ui_platform, SETTLED, Sort())
     assert len(expected) > 50 + 40
 
@@ -80,16 +70,16 @@ def test_the_listing_grows_a_page_at_a_time_as_the_view_reaches_the_end(
 
 
 def test_the_listing_follows_the_link_down_and_up_keeping_the_selection(
-    ui_platform: Platform,
+    own_platform: Platform,
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     qapp: Any,
     run: Callable[..., Any],
 ) -> None:
-    own = Platform(ui_platform.db_url).start(tmp_path_factory.mktemp("own-platform"))
+    own = own_platform
     logs = tmp_path_factory.mktemp("own-platform-again")
     back = Platform(own.db_url, port=own.port)
-    app = _app(own, tmp_path, qapp)
+    app = signing_in_app(own, tmp_path, qapp)
 
     async def scenario() -> None:
         window = await _signed_in_window(app)
@@ -127,5 +117,4 @@ def test_the_listing_follows_the_link_down_and_up_keeping_the_selection(
     try:
         run(scenario(), 150)
     finally:
-        own.stop()
         back.stop()

@@ -19,11 +19,10 @@ from PySide6.QtWidgets import QApplication
 
 from app.domain import Filter, Sort, SortColumn, Status
 from app.links import filter_link
-from tests.client.conftest import FormBrowser
 from tests.platform import ROOT, Platform
+from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _settings, _signed_in_window, _synced
-from ui.application import Application
+from tests.ui.test_main_window import _signed_in_window, _synced
 from ui.single_instance import InstanceListener, LinkOpenEvents, instance_name
 
 LINK = "convodesk://open?server=http%3A%2F%2F127.0.0.1%3A9&tenant=acme&view=v1"
@@ -124,12 +123,7 @@ def test_a_link_given_before_the_window_exists_opens_in_it(
 ) -> None:
     wanted = Filter(statuses=(Status.COMPLETED,))
     sort = Sort(column=SortColumn.DURATION, descending=False)
-    app = Application(
-        qapp,
-        _settings(ui_platform, tmp_path),
-        settings_path=tmp_path / "settings.json",
-        open_browser=FormBrowser("supervisor"),
-    )
+    app = signing_in_app(ui_platform, tmp_path, qapp)
     app.present(filter_link(ui_platform.url, "acme", wanted, sort))  # main.py's LINK argument
 
     async def scenario() -> None:

@@ -12,21 +12,14 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.domain import Filter, Sort, SortColumn, Status, ViewScope
 from app.links import filter_link, parse_link, view_link
-from tests.client.conftest import FormBrowser
 from tests.platform import Platform, api_client
+from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import FINISHED, _settings, _signed_in_window, _synced, _welcome
+from tests.ui.test_main_window import FINISHED, _signed_in_window, _synced, _welcome
 from ui.application import Application
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
-
-
-def _app(platform: Platform, tmp_path: Path, qapp: Any, user: str) -> Application:
-    settings = _settings(platform, tmp_path)
-    return Application(
-        qapp, settings, settings_path=tmp_path / "settings.json", open_browser=FormBrowser(user)
-    )
 
 
 def _platform_views(platform: Platform, user: str) -> dict[str, dict[str, Any]]:
@@ -60,7 +53,7 @@ async def _open(app: Application, user: str = "supervisor") -> MainWindow:
 def test_a_saved_view_keeps_relative_dates_sort_and_columns_and_opens_again(
     ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
-    app = _app(ui_platform, tmp_path, qapp, "supervisor")
+    app = signing_in_app(ui_platform, tmp_path, qapp, "supervisor")
 
     async def scenario() -> None:
         window = await _open(app)
@@ -100,7 +93,7 @@ def test_only_admins_may_choose_the_org_default(
     ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
     async def as_supervisor() -> None:
-        app = _app(ui_platform, tmp_path / "s", qapp, "supervisor")
+        app = signing_in_app(ui_platform, tmp_path / "s", qapp, "supervisor")
         window = await _open(app)
         org = next(v for v in window.view_bar.views if v.scope is not ViewScope.PERSONAL and not v.is_default)
         window.view_bar.set_views(window.view_bar.views, select=org.id)
@@ -111,7 +104,7 @@ def test_only_admins_may_choose_the_org_default(
         window.close()
 
     async def as_admin() -> None:
-        app = _app(ui_platform, tmp_path / "a", qapp, "admin")
+        app = signing_in_app(ui_platform, tmp_path / "a", qapp, "admin")
         window = await _open(app, "admin")
         before = next(v for v in window.view_bar.views if v.is_default)
         other = next(
@@ -134,7 +127,7 @@ def test_only_admins_may_choose_the_org_default(
 def test_links_open_the_same_result_and_hostile_links_are_refused(
     ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
-    app = _app(ui_platform, tmp_path, qapp, "supervisor")
+    app = signing_in_app(ui_platform, tmp_path, qapp, "supervisor")
 
     async def scenario() -> None:
         window = await _open(app)
@@ -164,16 +157,11 @@ def test_links_open_the_same_result_and_hostile_links_are_refused(
 
 
 def test_views_work_offline_from_the_cache(
-    ui_platform: Platform,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    qapp: Any,
-    run: Callable[..., Any],
+    own_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
 ) -> None:
     """Sign in on a platform of our own, stop it, start again: the window opens offline on the
     cache, with its views, and saving one says it needs a connection."""
-    own = Platform(ui_platform.db_url).start(tmp_path_factory.mktemp("own-platform"))
-    first = _app(own, tmp_path, qapp, "supervisor")
+    first = signing_in_app(own_platform, tmp_path, qapp, "supervisor")
 
     async def online() -> list[str]:
         window = await _open(first)
@@ -182,16 +170,9 @@ def test_views_work_offline_from_the_cache(
         window.close()
         return names
 
-    try:
-        names = run(online(), 120)
-    finally:
-        own.stop()
-    again = Application(
-        qapp,
-        _settings(own, tmp_path).model_copy(update={"last_username": "supervisor", "last_tenant": "acme"}),
-        settings_path=tmp_path / "settings.json",
-        open_browser=FormBrowser("supervisor"),
-    )
+    names = run(online(), 120)
+    own_platform.stop()
+    again = returning_app(own_platform, tmp_path, qapp)
 
     async def offline() -> None:
         window = await again.start()

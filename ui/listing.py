@@ -59,12 +59,14 @@ class Listing(QObject):
         self.sort = Sort()
         self._generation = 0
         self._new = 0
+        self._arriving = 0  # new matching conversations waiting for the refresh to bring them in
+        self._changed = False  # rows changed or went: the refresh runs whatever the user does
         self._query: asyncio.Task[None] | None = None  # the listing query running
         self._platform: PlatformListing | None = None  # online: the listing being paged
         self._paging: asyncio.Task[None] | None = None  # online: the next page being read
         self._listed: set[int] = set()  # online: the keys listed (a row that moved is listed once)
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
-        self._refresh.timeout.connect(lambda: self._start(keep_place=True))
+        self._refresh.timeout.connect(self._refresh_due)
         self._model.load_failed.connect(self.failed.emit)
 
     @property
@@ -95,6 +97,8 @@ class Listing(QObject):
         self._table.scrollToTop()
 
     def refresh_soon(self) -> None:
+        """List again shortly (rows changed or went); several changes make one refresh."""
+        self._changed = True
         if not self._refresh.isActive():
             self._refresh.start()
 
@@ -282,8 +286,22 @@ class Listing(QObject):
             return
         if not matching or generation != self._generation:
             return
-        at_top = self._table.verticalScrollBar().value() == 0
-        if at_top and not self._table.selectionModel().hasSelection():
-            self.refresh_soon()
+        if self._user_is_idle_at_top():
+            self._arriving += matching  # they appear at the next refresh, if the user still is
+            if not self._refresh.isActive():
+                self._refresh.start()
         else:
             self._announce_new(self._new + matching)
+
+    def _user_is_idle_at_top(self) -> bool:
+        return (
+            self._table.verticalScrollBar().value() == 0 and not self._table.selectionModel().hasSelection()
+        )
+
+    def _refresh_due(self) -> None:
+        arriving, self._arriving = self._arriving, 0
+        if self._changed or self._user_is_idle_at_top():
+            self._changed = False
+            self._start(keep_place=True)
+        else:  # the user has scrolled or selected meanwhile: announce them instead
+            self._announce_new(self._new + arriving)

@@ -131,6 +131,38 @@ def test_rows_that_did_not_move_stay_loaded_through_a_refresh(
     assert calls == [table_model.BLOCK_ROWS]
 
 
+def test_rows_moved_down_by_new_ones_show_at_once_without_being_read_again(
+    store: CacheStore, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(table_model, "BLOCK_ROWS", 32)  # two blocks of the small demo tenant
+    model = ConversationsModel()
+    keys = _keys(store)
+    assert len(keys) > 2 * 32 + 3
+    calls: list[int] = []
+    model.set_listing(keys[3:], _fetcher(store, calls))
+    last = 2 * table_model.BLOCK_ROWS - 1
+
+    async def shown() -> None:
+        model.index(0, 0).data()
+        model.index(last, 0).data()
+        await until(lambda: model.record(0) is not None and model.record(last) is not None, 10, "rows")
+
+    run(shown())
+    before = [model.record(r) for r in range(last + 1)]
+    calls.clear()
+    model.refresh_listing(keys, _fetcher(store, calls))  # three conversations came in at the top
+    # The second block holds only rows that were shown already: no placeholder, no read.
+    second = range(table_model.BLOCK_ROWS, last + 1)
+    assert all(model.index(r, 0).data(STATE_ROLE) == RowState.READY for r in second)
+    assert [model.record(r) for r in second] == before[table_model.BLOCK_ROWS - 3 : last - 2]
+    # The first holds the three new ones: it is read.
+    assert model.index(0, 0).data(STATE_ROLE) == RowState.LOADING
+    model.index(0, 0).data()  # painting it asks for it
+    run(until(lambda: model.record(0) is not None, 10, "the new rows"))
+    assert calls == [table_model.BLOCK_ROWS]
+    assert [model.record(r) for r in range(3, 10)] == before[:7]
+
+
 def test_live_updates_repaint_held_rows_and_ignore_older_versions(
     store: CacheStore, run: Callable[..., Any]
 ) -> None:

@@ -70,6 +70,7 @@ class ConversationsModel(QAbstractTableModel):
         self._pending: set[int] = set()
         self._failed: set[int] = set()
         self._row_of_id: dict[str, int] = {}  # rows of the blocks held, for live updates
+        self._recent: dict[int, Conversation | None] = {}  # key -> row of blocks a refresh moved
 
     # --- the listing --------------------------------------------------------------------------
 
@@ -100,11 +101,15 @@ class ConversationsModel(QAbstractTableModel):
         old_keys = [int(self._keys[index.row()]) for index in persistent]
         previous, held = self._keys, list(self._blocks.items())
         self._install(keys, fetch, more)
-        # Blocks whose rows did not move stay: no placeholder flashes over rows already shown.
+        # Blocks whose rows did not move stay; the rows of the others are remembered, so that a
+        # block of rows already shown (moved down by new ones) is rebuilt at once, not read
+        # again behind placeholders.
         for number, block in held:
             span = slice(number * BLOCK_ROWS, (number + 1) * BLOCK_ROWS)
             if len(block.rows) == len(keys[span]) and np.array_equal(previous[span], keys[span]):
                 self._keep(number, block)
+            else:
+                self._recent.update(zip(previous[span].tolist(), block.rows, strict=False))
         moved = []
         for index, key in zip(persistent, old_keys, strict=True):
             found = np.flatnonzero(keys == key)
@@ -116,6 +121,7 @@ class ConversationsModel(QAbstractTableModel):
         self._keys, self._fetch, self._more = keys, fetch, more
         self._generation += 1
         self._blocks.clear()
+        self._recent.clear()
         self._pending.clear()
         self._failed.clear()
         self._row_of_id.clear()
@@ -207,7 +213,7 @@ class ConversationsModel(QAbstractTableModel):
             return None
         row, col = index.row(), index.column()
         number = row // BLOCK_ROWS
-        block = self._blocks.get(number)
+        block = self._blocks.get(number) or self._rebuilt(number)
         if block is None:
             if role == STATE_ROLE:
                 return RowState.FAILED if number in self._failed else RowState.LOADING
@@ -272,6 +278,18 @@ class ConversationsModel(QAbstractTableModel):
                 if record is not None:
                     self._row_of_id.pop(record.id, None)
         self._changed(start, len(keys))
+
+    def _rebuilt(self, number: int) -> _Block | None:
+        """The block made of rows a refresh moved, when it holds all of them."""
+        if not self._recent:
+            return None
+        keys = self._keys[number * BLOCK_ROWS : (number + 1) * BLOCK_ROWS].tolist()
+        rows = [self._recent.get(key) for key in keys]
+        if not keys or None in rows:
+            return None
+        block = _Block(rows, [[None] * len(self.columns) for _ in rows])
+        self._keep(number, block)
+        return block
 
     def _forget_block(self, number: int) -> None:
         block = self._blocks.pop(number, None)  # a read under way is redone (its length check)

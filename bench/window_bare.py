@@ -63,6 +63,9 @@ def _pool(cache: str, tenant: str) -> list[list[str]]:
 
 def main() -> None:
     spec = json.loads(sys.stdin.read())
+    from ui.pyside_workarounds import keep_singletons_alive
+
+    keep_singletons_alive()  # as main.py: PySide6 6.12 on CPython 3.11 loses references to None
     qt = TimedApplication(["bare"])
     loop = qasync.QEventLoop(qt)
     asyncio.set_event_loop(loop)

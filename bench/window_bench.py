@@ -176,6 +176,7 @@ def _session(scratch: Scratch, scale: WindowScale) -> dict[str, Any]:
     }
     log(f"window: the real window, offline on {scratch.conversations:,} cached conversations")
     session = _child("bench.window_session", spec, scratch, "SESSION ", "[window session")
+    (scratch.root / "session.json").write_text(json.dumps(session))  # every sample, for a closer look
     if not session["rows_shown"]:
         log(
             "window: the rows on screen never got their data (bench/window_patch.py says why); the "
@@ -271,11 +272,17 @@ def _rss(scratch: Scratch, session: dict[str, Any], bound: float) -> None:
     memory = session["memory"]
     value = memory["VmRSS"] / 1024 if session["rows_shown"] else math.nan  # nothing was scrolled
     after = session.get("memory_after_live", {})
-    log(
-        f"window.rss: {memory['VmRSS'] / 1024:.0f} MB after scrolling and filtering (peak "
-        f"{memory['VmHWM'] / 1024:.0f} MB); after the live phase {after.get('VmRSS', 0) / 1024:.0f} MB "
-        f"(peak {after.get('VmHWM', 0) / 1024:.0f} MB); bare QTableView process {bound:.0f} MB"
-    )
+    if session["rows_shown"]:
+        log(
+            f"window.rss: {memory['VmRSS'] / 1024:.0f} MB after scrolling and filtering (peak "
+            f"{memory['VmHWM'] / 1024:.0f} MB); after the live phase {after['VmRSS'] / 1024:.0f} MB "
+            f"(peak {after['VmHWM'] / 1024:.0f} MB); bare QTableView process {bound:.0f} MB"
+        )
+    else:
+        log(
+            f"window.rss: not measured (nothing could be scrolled); the window with its first screen of "
+            f"placeholders: {memory['VmRSS'] / 1024:.0f} MB (peak {memory['VmHWM'] / 1024:.0f} MB)"
+        )
     emit(
         _name("window.rss"),
         value,

@@ -134,6 +134,10 @@ def bare(cache: str, tenant: str, width: int, height: int) -> None:
     from PySide6.QtWidgets import QApplication, QTableView
 
     marks: dict[str, Any] = {"probe_start": time.monotonic()}
+    sys.path.insert(0, str(ROOT))
+    from ui.pyside_workarounds import keep_singletons_alive
+
+    keep_singletons_alive()  # as main.py does (each setItem would lose a reference to None)
     qt = QApplication(["bare"])
     db = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
     rows = db.execute(

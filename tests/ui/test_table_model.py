@@ -20,6 +20,7 @@ from tests.platform import Platform, api_client
 from tests.ui.conftest import until
 from ui.table import model as table_model
 from ui.table.model import RECORD_ROLE, STATE_ROLE, ConversationsModel, RowState
+from ui.table.view import ConversationsTable
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,28 @@ def test_rows_are_read_in_blocks_only_when_asked_for(
     assert model.record(far) == expected
     assert model.index(far, 0).data() == expected.id  # type: ignore[union-attr]
     assert model.index(far, 0).data(STATE_ROLE) == RowState.READY
+
+
+def test_painting_the_table_reads_the_rows_on_screen(
+    store: CacheStore, rows: list[Conversation], run: Callable[..., Any], qtbot: Any
+) -> None:
+    """The view alone (its delegate asks only for each row's state) fills the screen: no one
+    else asks for the records."""
+    model = ConversationsModel()
+    calls: list[int] = []
+    model.set_listing(_keys(store), _fetcher(store, calls))
+    table = ConversationsTable(model)
+    qtbot.addWidget(table)
+    table.resize(900, 400)
+    table.show()
+
+    async def painted() -> None:
+        await until(lambda: model.record(0) is not None, 10, "the rows on screen")
+
+    run(painted())
+    assert calls and calls[0] == min(len(rows), table_model.BLOCK_ROWS)
+    table.grab()  # a repaint with the rows shown reads nothing more
+    assert len(calls) == 1
 
 
 def test_a_newer_listing_drops_blocks_of_an_older_one(store: CacheStore, run: Callable[..., Any]) -> None:

@@ -216,7 +216,13 @@ class ConversationsModel(QAbstractTableModel):
         block = self._blocks.get(number) or self._rebuilt(number)
         if block is None:
             if role == STATE_ROLE:
-                return RowState.FAILED if number in self._failed else RowState.LOADING
+                # The delegate asks this first when it paints a row: a row on screen is read.
+                # A block that failed is read again only when its data is asked for (a retry
+                # per repaint would hammer a broken cache).
+                if number in self._failed:
+                    return RowState.FAILED
+                self._request(number)
+                return RowState.LOADING
             if role in (Qt.ItemDataRole.DisplayRole, RECORD_ROLE):
                 self._request(number)
             return None

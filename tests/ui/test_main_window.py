@@ -16,7 +16,6 @@ from app.domain import Filter, Sort, SortColumn, Status
 from app.settings import load_settings
 from tests.client.conftest import search_pages
 from tests.platform import Platform, api_client
-from tests.ui.apps import app_settings as _settings  # noqa: F401 - for the tests that import it from here
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
 from ui.application import Application

@@ -279,15 +279,13 @@ class ConversationsModel(QAbstractTableModel):
         self._failed.discard(number)
         self._keep(number, _Block(rows, [[None] * len(self.columns) for _ in rows]))
         while len(self._blocks) > MAX_BLOCKS:
-            _, dropped = self._blocks.popitem(last=False)
-            for record in dropped.rows:
-                if record is not None:
-                    self._row_of_id.pop(record.id, None)
+            self._forget_block(next(iter(self._blocks)))  # the least recently shown
         self._changed(start, len(keys))
 
     def _rebuilt(self, number: int) -> _Block | None:
-        """The block made of rows a refresh moved, when it holds all of them."""
-        if not self._recent:
+        """The block made of rows a refresh moved, when it holds all of them (tried once: a
+        block that could not be made is being read)."""
+        if not self._recent or number in self._pending:
             return None
         keys = self._keys[number * BLOCK_ROWS : (number + 1) * BLOCK_ROWS].tolist()
         rows = [self._recent.get(key) for key in keys]

@@ -97,9 +97,7 @@ Figures:
     window.live.max_frame         the longest gap (ms) of a 16 ms heartbeat meanwhile; bound: idle
     window.rss                    RSS (MB) of the window's process after scrolling and filtering;
                                   bound: the bare QTableView process
-                                  (every window offscreen: QT_QPA_PLATFORM=offscreen; with
-                                  CONVODESK_BENCH_WINDOW_PATCH=rows-on-state, `<figure>.patched`:
-                                  see bench/window_bench.py and bench/window_patch.py)
+                                  (every window offscreen: QT_QPA_PLATFORM=offscreen)
 
 Also: `python -m bench.explain [CASE ...] [--db URL]` prints EXPLAIN (ANALYZE, BUFFERS)
 of the SQL the server runs for each search case (--cursor-pages N: for page N+1).

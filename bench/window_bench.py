@@ -36,9 +36,7 @@ Figures (value, bound measured in the same run):
                            filtering; bound: the bare QTableView process of window.launch.
                            Goal <= 400 MB
 
-With CONVODESK_BENCH_WINDOW_PATCH=rows-on-state the bench's processes carry the fix of
-bench/window_patch.py (the window as it is never shows the rows' data) and the figures
-are named `<figure>.patched`. Every child's log is kept in the run directory.
+Every child's log is kept in the run directory.
 """
 
 from __future__ import annotations
@@ -53,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bench import cache_bench, window_launch, window_patch, window_setup
+from bench import cache_bench, window_launch, window_setup
 from bench.cache_build import built_cache
 from bench.common import ROOT, Context, emit, log, percentile, summary
 from bench.window_setup import Scratch
@@ -80,8 +78,6 @@ SCALES = {
 def run(ctx: Context) -> None:
     scale, cache_scale = SCALES[ctx.scale.name], cache_bench.SCALES[ctx.scale.name]
     built = built_cache(ctx.scale.name, cache_scale.conversations, cache_scale.full, reseed=ctx.reseed)
-    if window_patch.wanted():
-        log("window: with bench/window_patch.py applied in every window process (figures '….patched')")
     scratch = window_setup.prepare(built, ctx.run_dir / "window")
     try:
         bare_rss_mb = _launch(scratch, scale)
@@ -97,7 +93,7 @@ def run(ctx: Context) -> None:
 
 
 def _name(figure: str) -> str:
-    return figure + window_patch.suffix()
+    return figure
 
 
 # --- launch -------------------------------------------------------------------------------------
@@ -179,7 +175,7 @@ def _session(scratch: Scratch, scale: WindowScale) -> dict[str, Any]:
     (scratch.root / "session.json").write_text(json.dumps(session))  # every sample, for a closer look
     if not session["rows_shown"]:
         log(
-            "window: the rows on screen never got their data (bench/window_patch.py says why); the "
+            "window: the rows on screen never got their data; the "
             "scrolling, filter, live and memory figures cannot be measured"
         )
     return session

@@ -13,8 +13,7 @@ exists, adding no event filter of its own to the whole application) and watches 
 table's viewport for Paint events only; then it closes the window and main.py shuts
 down as it would. If no such paint comes within GIVE_UP_S of the window showing, it
 reports `painted: null` and closes all the same. The probe imports nothing main.py does
-not (ui.main_window is imported a moment before main.py would, to be wrapped); with
-CONVODESK_BENCH_WINDOW_PATCH set it applies bench.window_patch too.
+not (ui.main_window is imported a moment before main.py would, to be wrapped).
 """
 
 from __future__ import annotations
@@ -86,9 +85,6 @@ def app(give_up: float, argv: list[str]) -> None:
     from PySide6.QtCore import QTimer
 
     import ui.main_window
-    from bench import window_patch
-
-    marks["patched"] = window_patch.apply()
     window_class = ui.main_window.MainWindow
     original_show = window_class.show
 

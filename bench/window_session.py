@@ -7,7 +7,7 @@ QApplication that records the GUI thread's busy periods (window_frames).
 Then, in order: PageDown steps from the top and random jumps (window_scroll), filter
 changes (window_filter), memory (after all that scrolling and filtering), and the idle
 and live phases (window_live). If the rows on screen never get their data, it says so
-and measures nothing else (see bench/window_patch.py).
+and measures nothing else.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from bench import window_filter, window_live, window_patch
+from bench import window_filter, window_live
 from bench.cache_bench import FullCollections
 from bench.cache_build import SEED
 from bench.cache_data import Synthetic
@@ -125,8 +125,7 @@ async def _live(qt: TimedApplication, window: Any, spec: dict[str, Any], out: di
 
 
 async def phases(qt: TimedApplication, window: Any, spec: dict[str, Any], started: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"patched": window_patch.wanted()}
-    out["filter_cases"] = [(case.name, case.goal_ms) for case in _cases(spec)]
+    out: dict[str, Any] = {"filter_cases": [(case.name, case.goal_ms) for case in _cases(spec)]}
     shown = await _until(lambda: visible_rows_ready(window.table), FIRST_ROWS_S)
     out["rows_shown"] = shown
     out["first_rows_s"] = time.perf_counter() - started if shown else None
@@ -152,7 +151,6 @@ def main() -> None:
     """ui.launcher.run_window as `python main.py --settings F --server URL` runs it, with two
     changes: its QApplication is a TimedApplication, and the phases run once the window is up."""
     spec = json.loads(sys.stdin.read())
-    window_patch.apply()
     import PySide6.QtWidgets
 
     import ui.application

@@ -36,6 +36,8 @@ Index = QModelIndex | QPersistentModelIndex
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's Conversation, or None while loading
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # RowState of the row
 
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # asked for every cell painted
+GONE_TEXT = "(no longer in the cache)"
 BLOCK_ROWS = 128
 MAX_BLOCKS = 128  # ~16,000 rows held: a few screens around every place the user looked
 
@@ -192,9 +194,7 @@ class ConversationsModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # An exception escaping data() takes the whole process down inside Qt's paint code
@@ -208,45 +208,55 @@ class ConversationsModel(QAbstractTableModel):
                 log.exception("cannot show row %d column %d (role %d)", *cell, role)
             return None
 
+    def row_state(self, row: int) -> tuple[int, Conversation | None]:
+        """A row's RowState and its record when READY: what the delegate paints from, in one
+        Python call instead of a data() round trip through Qt per role. Asking for a row on
+        screen reads its block; a block that failed is read again only when its data is asked
+        for through data() (a retry on every repaint would hammer a broken cache)."""
+        number = row // BLOCK_ROWS
+        block = self._blocks.get(number) or self._rebuilt(number)
+        if block is None:
+            if number in self._failed:
+                return RowState.FAILED, None
+            self._request(number)
+            return RowState.LOADING, None
+        self._blocks.move_to_end(number)
+        record = block.rows[row % BLOCK_ROWS]
+        return (RowState.GONE, None) if record is None else (RowState.READY, record)
+
+    def cell_text(self, row: int, col: int) -> str:
+        """The text of a READY row's cell, computed once per row version."""
+        block = self._blocks[row // BLOCK_ROWS]
+        texts = block.texts[row % BLOCK_ROWS]
+        text = texts[col]
+        if text is None:
+            record = block.rows[row % BLOCK_ROWS]
+            text = texts[col] = "" if record is None else self.columns[col].text(record)
+        return text
+
     def _data(self, index: Index, role: int) -> Any:
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
-        number = row // BLOCK_ROWS
-        block = self._blocks.get(number) or self._rebuilt(number)
-        if block is None:
-            if role == STATE_ROLE:
-                # The delegate asks this first when it paints a row: a row on screen is read.
-                # A block that failed is read again only when its data is asked for (a retry
-                # per repaint would hammer a broken cache).
-                if number in self._failed:
-                    return RowState.FAILED
-                self._request(number)
-                return RowState.LOADING
-            if role in (Qt.ItemDataRole.DisplayRole, RECORD_ROLE):
-                self._request(number)
-            return None
-        self._blocks.move_to_end(number)
-        record = block.rows[row % BLOCK_ROWS]
+        state, record = self.row_state(row)
+        if state == RowState.FAILED and role in (Qt.ItemDataRole.DisplayRole, RECORD_ROLE):
+            self._request(row // BLOCK_ROWS)  # its data asked for: a failed block is read again
         if role == STATE_ROLE:
-            return RowState.GONE if record is None else RowState.READY
+            return state
         if role == RECORD_ROLE:
             return record
         if record is None:
-            return "(no longer in the cache)" if role == Qt.ItemDataRole.DisplayRole and col == 0 else None
+            gone = state == RowState.GONE and role == Qt.ItemDataRole.DisplayRole and col == 0
+            return GONE_TEXT if gone else None
         column = self.columns[col]
         if role == Qt.ItemDataRole.DisplayRole:
-            texts = block.texts[row % BLOCK_ROWS]
-            text = texts[col]
-            if text is None:
-                text = texts[col] = column.text(record)
-            return text
+            return self.cell_text(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tooltip(column.tooltip(record))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return column.alignment
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{column.title}: {column.text(record)}"
+            return f"{column.title}: {self.cell_text(row, col)}"
         return None
 
     # --- reading blocks -------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyleFactory, QTableView, QWidget
 
 from app.domain import Conversation, Sort, SortColumn, TableColumn
 from ui.table.delegates import ConversationDelegate
@@ -25,7 +25,13 @@ class ConversationsTable(QTableView):
         self.setAccessibleName("Conversations")
         self._model = model
         self.setModel(model)
-        self.setItemDelegate(ConversationDelegate(tuple(c.key for c in model.columns), self))
+        # Qt's own Fusion, not the application's Python proxy of it: the table asks its style
+        # to draw every cell's background, and each of those calls would come back into Python.
+        self._style = QStyleFactory.create("Fusion")
+        self._style.setParent(self)
+        self.setStyle(self._style)
+        self._delegate = ConversationDelegate(model, self)
+        self.setItemDelegate(self._delegate)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -149,6 +155,11 @@ class ConversationsTable(QTableView):
             self.flow_requested.emit(record)
         else:
             self.open_requested.emit(record)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._delegate.forget()  # drawn in the colours and font of before
+        super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -85,6 +85,7 @@ def app(give_up: float, argv: list[str]) -> None:
     from PySide6.QtCore import QTimer
 
     import ui.main_window
+
     window_class = ui.main_window.MainWindow
     original_show = window_class.show
 

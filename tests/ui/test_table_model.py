@@ -154,6 +154,35 @@ def test_rows_that_did_not_move_stay_loaded_through_a_refresh(
     assert calls == [table_model.BLOCK_ROWS]
 
 
+def test_a_read_under_way_survives_a_refresh_that_does_not_move_its_rows(
+    store: CacheStore, run: Callable[..., Any]
+) -> None:
+    """A new query shows its first keys, then its whole listing arrives while the first block
+    is still being read: that read is kept, not redone behind another screen of placeholders."""
+    model = ConversationsModel()
+    keys = _keys(store)
+    calls: list[int] = []
+    release = asyncio.Event()
+    read = _fetcher(store, calls)
+
+    async def slow(wanted: Sequence[int]) -> list[Conversation | None]:
+        await release.wait()
+        return await read(wanted)
+
+    model.set_listing(keys[:200], slow)
+
+    async def scenario() -> None:
+        assert model.index(0, 0).data(STATE_ROLE) == RowState.LOADING  # its read starts
+        await asyncio.sleep(0)
+        model.refresh_listing(keys, slow)
+        assert model.index(0, 0).data(STATE_ROLE) == RowState.LOADING  # no second read
+        release.set()
+        await until(lambda: model.record(0) is not None, 10, "block 0")
+
+    run(scenario())
+    assert calls == [table_model.BLOCK_ROWS]
+
+
 def test_rows_moved_down_by_new_ones_show_at_once_without_being_read_again(
     store: CacheStore, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

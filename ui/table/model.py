@@ -6,15 +6,18 @@ canFetchMore/fetchMore); a row's data is read only when the view asks for it, a 
 of neighbours at a time, off the GUI thread, into a bounded cache of blocks (calibre's
 and Wireshark's way with large lists). Until a block arrives its cells show a placeholder; a block
 that failed shows so, and is tried again when next asked for. A new listing bumps a
-generation number, so that blocks of an older one arriving late are dropped.
+read number, so that a block read for an older listing is dropped when it arrives late; a
+refresh of the same listing keeps the reads of blocks whose rows did not move.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -67,9 +70,9 @@ class ConversationsModel(QAbstractTableModel):
         self._fetch: RowsFetcher | None = None
         self._more: MoreRows | None = None  # None: the listing is complete
         self._unshowable: set[tuple[int, int]] = set()
-        self._generation = 0
         self._blocks: OrderedDict[int, _Block] = OrderedDict()
-        self._pending: set[int] = set()
+        self._reads = itertools.count()
+        self._pending: dict[int, int] = {}  # block number -> its read under way
         self._failed: set[int] = set()
         self._row_of_id: dict[str, int] = {}  # rows of the blocks held, for live updates
         self._recent: dict[int, Conversation | None] = {}  # key -> row of blocks a refresh moved
@@ -101,17 +104,19 @@ class ConversationsModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         old_keys = [int(self._keys[index.row()]) for index in persistent]
-        previous, held = self._keys, list(self._blocks.items())
+        previous, held, pending = self._keys, list(self._blocks.items()), dict(self._pending)
         self._install(keys, fetch, more)
+        unmoved = partial(_same_span, previous, keys)
+        self._pending = {number: read for number, read in pending.items() if unmoved(number)}
         # Blocks whose rows did not move stay; the rows of the others are remembered, so that a
         # block of rows already shown (moved down by new ones) is rebuilt at once, not read
         # again behind placeholders.
         for number, block in held:
-            span = slice(number * BLOCK_ROWS, (number + 1) * BLOCK_ROWS)
-            if len(block.rows) == len(keys[span]) and np.array_equal(previous[span], keys[span]):
+            if unmoved(number):
                 self._keep(number, block)
             else:
-                self._recent.update(zip(previous[span].tolist(), block.rows, strict=False))
+                span = previous[number * BLOCK_ROWS : (number + 1) * BLOCK_ROWS]
+                self._recent.update(zip(span.tolist(), block.rows, strict=False))
         moved = []
         for index, key in zip(persistent, old_keys, strict=True):
             found = np.flatnonzero(keys == key)
@@ -121,7 +126,6 @@ class ConversationsModel(QAbstractTableModel):
 
     def _install(self, keys: RowKeys, fetch: RowsFetcher, more: MoreRows | None) -> None:
         self._keys, self._fetch, self._more = keys, fetch, more
-        self._generation += 1
         self._blocks.clear()
         self._recent.clear()
         self._pending.clear()
@@ -147,7 +151,7 @@ class ConversationsModel(QAbstractTableModel):
     def update_records(self, records: Sequence[Conversation]) -> int:
         """New versions of rows that are held (live events): their cells repaint in place. Returns
         how many were on the table."""
-        updated = 0
+        rows = []
         for record in records:
             row = self._row_of_id.get(record.id)
             if row is None:
@@ -159,9 +163,10 @@ class ConversationsModel(QAbstractTableModel):
                 continue
             block.rows[offset] = record
             block.texts[offset] = [None] * len(self.columns)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
-            updated += 1
-        return updated
+            rows.append(row)
+        if rows:  # one signal: the view repaints what of that span is on screen
+            self._changed(min(rows), max(rows) - min(rows) + 1)
+        return len(rows)
 
     # --- Qt's model interface -------------------------------------------------------------------
 
@@ -264,28 +269,28 @@ class ConversationsModel(QAbstractTableModel):
     def _request(self, number: int) -> None:
         if number in self._pending or self._fetch is None:
             return
-        self._pending.add(number)
-        spawn(self._load(number, self._generation, self._fetch))
+        read = self._pending[number] = next(self._reads)
+        spawn(self._load(number, read, self._fetch))
 
-    async def _load(self, number: int, generation: int, fetch: RowsFetcher) -> None:
+    async def _load(self, number: int, read: int, fetch: RowsFetcher) -> None:
         start = number * BLOCK_ROWS
         keys = [int(k) for k in self._keys[start : start + BLOCK_ROWS]]
         try:
             rows = await fetch(keys)
         except Exception as exc:  # reported once through load_failed; the rows show "failed"
-            if generation == self._generation:
-                self._pending.discard(number)
+            if self._pending.get(number) == read:
+                del self._pending[number]
                 self._failed.add(number)
                 self._changed(start, len(keys))
                 self.load_failed.emit(exc)
             return
-        if generation != self._generation:
+        if self._pending.get(number) != read:
             return  # a block of an older listing
         if len(rows) != len(self._keys[start : start + BLOCK_ROWS]):
-            self._pending.discard(number)  # rows were appended to this block meanwhile: read again
+            del self._pending[number]  # rows were appended to this block meanwhile: read again
             self._changed(start, len(keys))
             return
-        self._pending.discard(number)
+        del self._pending[number]
         self._failed.discard(number)
         self._keep(number, _Block(rows, [[None] * len(self.columns) for _ in rows]))
         while len(self._blocks) > MAX_BLOCKS:
@@ -322,3 +327,9 @@ class ConversationsModel(QAbstractTableModel):
     def _changed(self, start: int, count: int) -> None:
         if count:
             self.dataChanged.emit(self.index(start, 0), self.index(start + count - 1, len(self.columns) - 1))
+
+
+def _same_span(before: RowKeys, after: RowKeys, number: int) -> bool:
+    """Whether block `number` holds the same rows in both listings."""
+    span = slice(number * BLOCK_ROWS, (number + 1) * BLOCK_ROWS)
+    return np.array_equal(before[span], after[span])

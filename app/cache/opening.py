@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from app.cache.database import header_damage, inspect, make_engine, move_aside, translated
 from app.cache.errors import CacheCorrupt, CacheSchemaTooNew
-from app.cache.migrate import known_revisions, upgrade
+from app.cache.migrate import head, known_revisions, upgrade
 
 Integrity = Literal["quick", "full"]
 
@@ -42,6 +42,8 @@ def _connect(path: Path, hard_limit_bytes: int | None, integrity: Integrity) -> 
     if revision is not None and revision not in known_revisions():
         raise CacheSchemaTooNew(path, revision)  # refused before anything could write to it
     engine = make_engine(path, hard_limit_bytes=hard_limit_bytes)
+    if revision == head():
+        return engine  # up to date: nothing to migrate (and Alembic stays unimported)
     try:
         with translated(path):
             upgrade(engine, path)

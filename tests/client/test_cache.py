@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from app.cache import CacheSchemaTooNew, CacheStore, FileKind, cache_path, indexes
+from app.cache import CacheSchemaTooNew, CacheStore, FileKind, cache_path, indexes, migrate
 from app.cache.migrate import head
 from app.cache.schema import metadata
 from app.domain import (
@@ -87,6 +87,26 @@ def test_open_creates_the_schema_and_reopens(tmp_path: Path, acme_corpus: Tenant
         with again._reading() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 5000
+
+
+def test_the_revisions_read_from_the_scripts_are_alembics() -> None:
+    """The cache's migrations are known without importing Alembic: the same head and revisions."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(migrate.MIGRATIONS))
+    assert migrate.head() == scripts.get_current_head()
+    assert migrate.known_revisions() == {script.revision for script in scripts.walk_revisions()}
+
+
+def test_opening_an_up_to_date_cache_does_not_import_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    CacheStore.open(path).close()  # created and migrated
+    opened = (
+        "import sys; from pathlib import Path; from app.cache.store import CacheStore; "
+        f"CacheStore.open(Path({str(path)!r})).close(); print('alembic' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", opened], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_tables_match_the_migrations(store: CacheStore) -> None:

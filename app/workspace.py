@@ -112,26 +112,26 @@ class Workspace:
     # --- starting -------------------------------------------------------------------------------
 
     async def start(self) -> Me | None:
-        """Resume the stored sign-in and open the last tenant. Returns who is signed in, or None
-        when nobody is (the window then asks to sign in). When the platform is away or the sign-in
-        has ended, the last user's cache is opened offline and connectivity says why."""
+        """Open the last user's cache when there is one and go online in the background: the
+        window shows what it has at once, not after the platform answered (or failed to). On a
+        first run (no cache) resume the stored sign-in first and open the last tenant. Returns
+        who is signed in when known by then, or None (the window asks to sign in when there is
+        no cache either); connectivity says how going online went."""
+        if self.has_offline_cache and self.settings.last_tenant is not None:
+            await self._open_offline()
+            self._schedule_reconnect()  # resumes the stored sign-in, then opens the tenant online
+            return None
         try:
             me = await self.session.restore(self.settings.last_username)
         except Offline as exc:
             self.connectivity.offline(exc.message)
-            await self._open_offline()
             self._schedule_reconnect()
             return None
-        except SignInRequired as exc:
+        except ApiError as exc:  # sign-in ended, keyring locked or unavailable: the user must act
             self.connectivity.signed_out(exc.message)
-            await self._open_offline()
-            return None
-        except ApiError as exc:  # keyring locked or unavailable, a refusal: the user must act
-            self.connectivity.signed_out(exc.message)
-            await self._open_offline()
             return None
         if me is None:
-            await self._open_offline()
+            self.connectivity.signed_out("Sign in to go online.")
             return None
         if self.session.tenant is not None:
             await self.open_tenant(self.session.tenant)

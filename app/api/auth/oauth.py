@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from app.api import retry
@@ -33,6 +32,9 @@ from app.api.errors import (
 )
 from app.api.transport import client_options, create_http_client, require_secure_url
 from app.settings import ClientSettings
+
+if TYPE_CHECKING:  # Authlib itself is imported when first used: a tenth of a second of start-up
+    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,8 @@ class OAuthClient:
     """Authorization, token, exchange and revocation requests for one server."""
 
     def __init__(self, settings: ClientSettings, metadata: ProviderMetadata, *, clock: Clock) -> None:
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+
         self.metadata = metadata
         self._clock = clock
         self._http: AsyncOAuth2Client = AsyncOAuth2Client(
@@ -148,6 +152,8 @@ class OAuthClient:
         return AuthorizationRequest(str(url), state, SecretStr(verifier), redirect_uri)
 
     async def _token_request(self, during: str, **params: Any) -> _TokenResponse:
+        from authlib.integrations.httpx_client import OAuthError
+
         try:
             raw = await self._http.fetch_token(self.metadata.token_endpoint, **params)
         except OAuthError as exc:

@@ -82,6 +82,9 @@ def app(give_up: float, argv: list[str]) -> None:
     """main.py with these arguments, probed."""
     marks: dict[str, Any] = {"probe_start": time.monotonic()}
     sys.path.insert(0, str(ROOT))
+    from ui.launcher import import_core
+
+    import_core()  # as main.py does, before Qt
     from PySide6.QtCore import QTimer
 
     import ui.main_window

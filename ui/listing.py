@@ -27,12 +27,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
 from app.cache.queries import RowKeys
+from app.cache.store import CacheStore
 from app.domain import Conversation, EventType, Filter, LiveEvent, Sort
 from app.filters.query import MAX_PAGE
 from app.sync.changes import SyncProgress
 from app.sync.search import PlatformListing
 from app.workspace import Workspace
-from ui.table.model import ConversationsModel
+from ui.table.model import BLOCK_ROWS, ConversationsModel
 from ui.table.view import ConversationsTable
 from ui.tasks import spawn
 
@@ -186,11 +187,11 @@ class Listing(QObject):
         assert store is not None and tenant is not None
         f, sort, now = self.filter, self.sort, datetime.now(UTC)
         if not keep_place:
-            first = await asyncio.to_thread(store.row_keys, tenant, f, sort, now=now, limit=FIRST_ROWS)
+            first, rows = await asyncio.to_thread(_first_screen, store, tenant, f, sort, now)
             if generation != self._generation:
                 return  # superseded by a newer query
             self._platform = None
-            self._model.set_listing(first, self._fetch)
+            self._model.set_listing(first, self._fetch, first_rows=rows)
             self._announce_new(0)
             if len(first) < FIRST_ROWS:
                 self._done(len(first), estimate=False)
@@ -305,3 +306,12 @@ class Listing(QObject):
             self._start(keep_place=True)
         else:  # the user has scrolled or selected meanwhile: announce them instead
             self._announce_new(self._new + arriving)
+
+
+def _first_screen(
+    store: CacheStore, tenant: str, f: Filter, sort: Sort, now: datetime
+) -> tuple[RowKeys, list[Conversation | None]]:
+    """A new query's first keys and the rows of its first block, read in one go: the rows are
+    painted at once, not after a frame of placeholders and another trip to a worker thread."""
+    first = store.row_keys(tenant, f, sort, now=now, limit=FIRST_ROWS)
+    return first, store.rows_by_keys(tenant, first[:BLOCK_ROWS].tolist())

@@ -16,7 +16,7 @@ import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -55,7 +55,11 @@ class RowState:
 @dataclass
 class _Block:
     rows: list[Conversation | None]
-    texts: list[list[str | None]] = field(default_factory=list)
+    texts: list[list[str | None]]  # each cell's text, computed when first shown
+
+    @classmethod
+    def of(cls, rows: list[Conversation | None]) -> _Block:
+        return cls(rows, [[None] * len(COLUMNS) for _ in rows])
 
 
 class ConversationsModel(QAbstractTableModel):
@@ -79,11 +83,21 @@ class ConversationsModel(QAbstractTableModel):
 
     # --- the listing --------------------------------------------------------------------------
 
-    def set_listing(self, keys: RowKeys, fetch: RowsFetcher, more: MoreRows | None = None) -> None:
+    def set_listing(
+        self,
+        keys: RowKeys,
+        fetch: RowsFetcher,
+        more: MoreRows | None = None,
+        *,
+        first_rows: list[Conversation | None] | None = None,
+    ) -> None:
         """A new result (another filter or sort): the view goes back to the top. `more`, when
-        the listing has more rows than `keys`, is called as the view scrolls to the end."""
+        the listing has more rows than `keys`, is called as the view scrolls to the end;
+        `first_rows`, the rows of the first block when they were read with the keys."""
         self.beginResetModel()
         self._install(keys, fetch, more)
+        if first_rows is not None and len(first_rows) == len(keys[:BLOCK_ROWS]):
+            self._keep(0, _Block.of(first_rows))
         self.endResetModel()
 
     def append_keys(self, keys: RowKeys, more: MoreRows | None) -> None:
@@ -292,7 +306,7 @@ class ConversationsModel(QAbstractTableModel):
             return
         del self._pending[number]
         self._failed.discard(number)
-        self._keep(number, _Block(rows, [[None] * len(self.columns) for _ in rows]))
+        self._keep(number, _Block.of(rows))
         while len(self._blocks) > MAX_BLOCKS:
             self._forget_block(next(iter(self._blocks)))  # the least recently shown
         self._changed(start, len(keys))
@@ -306,7 +320,7 @@ class ConversationsModel(QAbstractTableModel):
         rows = [self._recent.get(key) for key in keys]
         if not keys or None in rows:
             return None
-        block = _Block(rows, [[None] * len(self.columns) for _ in rows])
+        block = _Block.of(rows)
         self._keep(number, block)
         return block
 

@@ -33,7 +33,7 @@ from app.filters.query import MAX_PAGE
 from app.sync.changes import SyncProgress
 from app.sync.search import PlatformListing
 from app.workspace import Workspace
-from ui.table.model import BLOCK_ROWS, ConversationsModel
+from ui.table.model import BLOCK_ROWS, ConversationsModel, MoreRows
 from ui.table.view import ConversationsTable
 from ui.tasks import spawn
 
@@ -62,6 +62,7 @@ class Listing(QObject):
         self._new = 0
         self._arriving = 0  # new matching conversations waiting for the refresh to bring them in
         self._changed = False  # rows changed or went: the refresh runs whatever the user does
+        self._bring_in = False  # the next refresh shows the new rows at the top (the chip's click)
         self._query: asyncio.Task[None] | None = None  # the listing query running
         self._platform: PlatformListing | None = None  # online: the listing being paged
         self._paging: asyncio.Task[None] | None = None  # online: the next page being read
@@ -94,6 +95,7 @@ class Listing(QObject):
 
     def show_new(self) -> None:
         """Bring in the conversations announced as new, and show them at the top."""
+        self._bring_in = True
         self._start(keep_place=True)
         self._table.scrollToTop()
 
@@ -200,8 +202,7 @@ class Listing(QObject):
         if generation != self._generation:
             return
         self._platform = None
-        self._model.refresh_listing(keys, self._fetch)
-        self._announce_new(0)
+        self._relist(keys, None)
         self._done(len(keys), estimate=False)
 
     async def _run_online(self, generation: int, *, keep_place: bool) -> None:
@@ -221,11 +222,29 @@ class Listing(QObject):
         keys = self._unique(keys, fresh=True)
         more = None if platform.exhausted else self._more
         if keep_place:
-            self._model.refresh_listing(keys, self._fetch, more)
+            self._relist(keys, more)
         else:
             self._model.set_listing(keys, self._fetch, more)
-        self._announce_new(0)
+            self._announce_new(0)
         self._done_online(platform)
+
+    def _relist(self, keys: RowKeys, more: MoreRows | None) -> None:
+        """The listing brought up to date in place. Unless the user asked for the new rows, the
+        conversation at the top of the view stays there: rows that came in above it do not push
+        it down (they are announced by the chip; a user idle at the very top sees them come)."""
+        bar, previous = self._table.verticalScrollBar(), self._model.keys
+        top = bar.value()
+        anchored = not self._bring_in and top < len(previous) and not self._user_is_idle_at_top()
+        self._bring_in = False
+        anchor = int(previous[top]) if anchored else None
+        self._model.refresh_listing(keys, self._fetch, more)
+        row = None if anchor is None else self._model.row_of_key(anchor)
+        if row is None:
+            self._announce_new(0)
+            return
+        bar.setValue(row)
+        # New above: listed above the anchor now, and not before (what was above it stays known).
+        self._announce_new(int(np.count_nonzero(~np.isin(keys[:row], previous[:top]))))
 
     def _more(self) -> None:
         """The view reached the end of the rows listed: read the platform's next page."""

@@ -464,6 +464,45 @@ def test_a_new_call_is_announced_by_the_chip_which_brings_it_in_at_the_top(
     run(scenario(), 60)
 
 
+@pytest.mark.parametrize("where", ["scrolled down", "a row selected at the top"])
+def test_a_refresh_the_user_did_not_ask_for_keeps_the_view_and_the_chip(
+    where: str,
+    app: Application,
+    acme_api: httpx.Client,
+    globex_api: httpx.Client,
+    run: Callable[..., Any],
+) -> None:
+    """A conversation deleted elsewhere makes the listing refresh while a new call is announced:
+    the call is listed above the rows shown without pushing them down, and the chip still
+    announces it."""
+
+    async def scenario() -> None:
+        table = await _open(app, VOICE, NEWEST_FIRST)
+        listed = await _settled(table, acme_api, VOICE)
+        if where == "scrolled down":
+            _scroll_to(table, len(listed) // 2)
+        else:
+            table.select(3)
+        top = table.scroll()
+        shown = table.ids(range(top, top + 10))
+        new_id, _ = await _start_a_call(acme_api, globex_api)
+        await until(lambda: table.chip() == 1, 15, "the new call announced")
+        gone = listed[-1]  # below what the user looks at
+        response = await asyncio.to_thread(acme_api.delete, f"conversations/{gone}")
+        assert response.status_code == 204, response.text
+        await until(lambda: gone not in table.ids(), 15, "the deleted conversation to go")
+        await until(table.loaded, what="the rows")
+        assert table.ids()[:2].count(new_id) == 1  # listed at the top, out of view
+        assert table.ids(range(table.scroll(), table.scroll() + 10)) == shown  # what the user saw
+        assert table.scroll() == top + 1
+        assert table.chip() == 1
+        if where != "scrolled down":
+            assert table.selected_ids() == {listed[3]}
+            assert table.current() == (4, listed[3])
+
+    run(scenario(), 60)
+
+
 # --- 3. a new call the filter leaves out is not announced ---------------------------------
 
 

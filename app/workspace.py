@@ -25,11 +25,22 @@ from app.api.client import ApiClient
 from app.api.errors import ApiError, Offline, SignInRequired
 from app.api.retry import RetryPolicy
 from app.api.transport import tls_context
-from app.cache.errors import CacheError
+from app.cache.errors import CacheError, NotCached
 from app.cache.location import cache_path
 from app.cache.store import CacheStore
 from app.connectivity import Connectivity, Link
-from app.domain import Filter, FlowSummary, LiveEvent, Me, MeTenant, Sort, TableColumn, View, ViewIn
+from app.domain import (
+    ConversationDetail,
+    Filter,
+    FlowSummary,
+    LiveEvent,
+    Me,
+    MeTenant,
+    Sort,
+    TableColumn,
+    View,
+    ViewIn,
+)
 from app.export.sources import Cancelled, Progress, export_cache, export_server
 from app.notifications import Notifier
 from app.settings import ClientSettings, cache_directory, save_settings
@@ -205,6 +216,25 @@ class Workspace:
         views_cached = await asyncio.to_thread(store.views, tenant)
         functions = await asyncio.to_thread(store.function_names, tenant)
         return Catalog(tuple(flows_cached), tuple(views_cached), tuple(functions))
+
+    # --- one conversation ---------------------------------------------------------------------
+
+    async def conversation(self, conversation_id: str) -> ConversationDetail:
+        """The full record: the platform's when online (written through to the cache, so that it
+        opens offline next time), else the cached one; NotCached when offline and never opened."""
+        store, tenant = self._require_store()
+        if self.connectivity.state.online:
+            try:
+                detail = await self.api.conversation(conversation_id)
+            except Offline:
+                pass  # gone out of reach meanwhile: the cache may have it
+            else:
+                await asyncio.to_thread(store.write_detail, tenant, detail)
+                return detail
+        cached = await asyncio.to_thread(store.detail, tenant, conversation_id)
+        if cached is None:
+            raise NotCached(conversation_id)
+        return cached
 
     # --- saved views (the platform keeps them; the cache mirrors them for offline use) ----------
 

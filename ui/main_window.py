@@ -31,6 +31,7 @@ from app.workspace import Catalog, Workspace
 from ui import icons
 from ui.banner import Banner
 from ui.bridge import Bridge
+from ui.detail.tabs import ConversationTabs
 from ui.export import ExportJob, ask_export_path
 from ui.filters import FiltersPanel
 from ui.listing import Listing
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     sign_in_requested = Signal()
     closed = Signal()
-    open_requested = Signal(object)  # a Conversation (the detail view comes with its own issue)
 
     def __init__(self, workspace: Workspace, theme: ThemeManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,13 +70,19 @@ class MainWindow(QMainWindow):
         self.new_chip.hide()
         self.new_chip.clicked.connect(self.listing.show_new)
 
+        listing_page = QWidget()
+        page = QVBoxLayout(listing_page)
+        page.setContentsMargins(0, 6, 0, 0)
+        page.setSpacing(6)
+        page.addWidget(self.new_chip, 0, Qt.AlignmentFlag.AlignHCenter)
+        page.addWidget(self.table, 1)
+        self.tabs = ConversationTabs(workspace, listing_page)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
-        layout.addWidget(self.new_chip, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
         self.filters = FiltersPanel()
@@ -98,7 +104,9 @@ class MainWindow(QMainWindow):
         self.table.sort_requested.connect(self.listing.set_sort)
         self.table.sort_requested.connect(lambda _s: self.view_bar.show_modified())
         self.table.layout_changed.connect(self.view_bar.show_modified)
-        self.table.open_requested.connect(self.open_requested.emit)
+        self.table.open_requested.connect(self.tabs.open)
+        self.tabs.failed.connect(self.report)
+        self.tabs.contact_requested.connect(self._show_contact)
         self.listing.counted.connect(self._counted)
         self.listing.busy.connect(self.status.show_busy)
         self.listing.new_available.connect(self._new_available)
@@ -409,6 +417,14 @@ class MainWindow(QMainWindow):
         self._bridge.disconnect_all()
         self.closed.emit()
         super().closeEvent(event)
+
+    def _show_contact(self, contact: str) -> None:
+        """Every conversation of this contact, in the list (the other filters cleared)."""
+        f = Filter(contact=contact)
+        self.filters.set_filter(f)
+        self.listing.set_filter(f)
+        self.view_bar.show_modified()
+        self.tabs.setCurrentIndex(0)
 
     def current_query(self) -> tuple[Filter, Sort]:
         return self.listing.filter, self.listing.sort

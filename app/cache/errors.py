@@ -66,6 +66,18 @@ class CacheBusy(CacheError):
         )
 
 
+class NotCached(CacheError):
+    """Offline, and this conversation was never opened (or kept offline) on this computer."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"Conversation {conversation_id} is not available offline: it has not been opened on this "
+            "computer. It opens once the server is reachable.",
+            detail=f"no full record of {conversation_id} in the cache",
+        )
+        self.conversation_id = conversation_id
+
+
 class DamagedRow(ValueError):
     """A cached row holds a value no record can (the file is damaged or was edited).
     Raised while decoding rows; reads report it as CacheCorrupt."""

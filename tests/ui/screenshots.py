@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.domain import Status
 from app.settings import ClientSettings
+from app.transcript import EntryKind
 from tests.client.conftest import FormBrowser
 from tests.platform import ROOT, Platform
 from tests.ui.conftest import until
@@ -88,6 +89,7 @@ async def _photograph(app: Application, out: Path) -> list[Path]:
         await asyncio.sleep(0.6)
         shots.append(out / f"main-window-{choice.value}.png")
         window.grab().save(str(shots[-1]))
+    shots += await _photograph_detail(app, window, out)
     # A filtered listing: the supervisor looks for failed and in-progress voice calls.
     status = window.filters.sections["statuses"]
     status.editor.boxes[Status.FAILED].click()  # type: ignore[attr-defined]
@@ -103,6 +105,31 @@ async def _photograph(app: Application, out: Path) -> list[Path]:
     shots += await _photograph_export(app, window, out)
     await app.workspace.close()
     window.close()
+    return shots
+
+
+async def _photograph_detail(app: Application, window: MainWindow, out: Path) -> list[Path]:
+    """A conversation opened in its tab: one with function calls, the first one expanded."""
+    for row in range(min(window.model.rowCount(), 100)):
+        record = window.model.record(row)
+        if record is None or record.status is Status.IN_PROGRESS:
+            continue
+        detail = await app.workspace.conversation(record.id)
+        if detail.function_calls and len(detail.messages) >= 6:
+            break
+    else:
+        raise AssertionError("no conversation with function calls among the first rows")
+    view = window.tabs.open(record)
+    await until(lambda: view.detail is not None, 30, "the conversation")
+    call = next(r for r in range(view.model.rowCount()) if view.model.entry(r).kind is EntryKind.FUNCTION)
+    view.model.toggle(call)
+    shots: list[Path] = []
+    for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
+        app.theme.apply(choice)
+        await asyncio.sleep(0.6)
+        shots.append(out / f"detail-{choice.value}.png")
+        window.grab().save(str(shots[-1]))
+    window.tabs.close_tab(window.tabs.indexOf(view))
     return shots
 
 

@@ -1,0 +1,170 @@
+"""The conversation detail view in the real window, against the platform process and its cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import transcript
+from app.domain import ConversationDetail, Filter
+from app.transcript import EntryKind
+from tests.platform import Platform, api_client
+from tests.ui.apps import returning_app, signing_in_app
+from tests.ui.conftest import until
+from tests.ui.test_main_window import _signed_in_window, _synced
+from ui.detail.transcript import ENTRY_ROLE, EXPANDED_ROLE
+from ui.detail.view import DetailView
+from ui.main_window import MainWindow
+from ui.table.model import RECORD_ROLE
+
+pytestmark = pytest.mark.usefixtures("secret_service")
+
+
+def _platform_detail(platform: Platform, conversation_id: str) -> ConversationDetail:
+    with api_client(platform.url, "supervisor") as http:
+        response = http.get(f"conversations/{conversation_id}")
+        response.raise_for_status()
+        return ConversationDetail.model_validate(response.json())
+
+
+async def _row_with(window: MainWindow, wanted: Callable[[ConversationDetail], bool], platform: Platform) -> int:
+    """The first row (of the first block) whose conversation's full record is `wanted`."""
+    window.model.index(0, 0).data(RECORD_ROLE)  # asks for the first block
+    await until(lambda: window.model.record(0) is not None, what="the first rows")
+    for row in range(min(window.model.rowCount(), 100)):
+        record = window.model.record(row)
+        if record is not None and wanted(_platform_detail(platform, record.id)):
+            return row
+    raise AssertionError("no such conversation in the first rows")
+
+
+async def _open_row(window: MainWindow, row: int) -> DetailView:
+    window.table.setCurrentIndex(window.model.index(row, 0))
+    window.table.setFocus()
+    await until(lambda: window.model.index(row, 0).data(RECORD_ROLE) is not None, what="the row")
+    window.table.open_requested.emit(window.table.current_record())
+    view = window.tabs.currentWidget()
+    assert isinstance(view, DetailView)
+    return view
+
+
+def _entries(view: DetailView) -> list[transcript.Entry]:
+    return [view.model.index(r).data(ENTRY_ROLE) for r in range(view.model.rowCount())]
+
+
+def test_a_conversation_opens_in_its_tab_with_its_transcript_and_facts(
+    ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    app = signing_in_app(ui_platform, tmp_path, qapp)
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        await until(lambda: window.model.rowCount() > 0, what="rows")
+        row = await _row_with(window, lambda d: bool(d.function_calls) and len(d.messages) > 2, ui_platform)
+        view = await _open_row(window, row)
+        await until(lambda: view.detail is not None, 15, "the full record")
+        expected = _platform_detail(ui_platform, view.conversation_id)
+        assert view.detail == expected
+        assert _entries(view) == list(transcript.entries(expected))  # content and order
+        shown = [e for e in _entries(view) if e.kind is EntryKind.MESSAGE]
+        assert [e.text for e in shown] == [m.text for m in expected.messages if m.role.value != "coaching"]
+        # The facts: plain text, wrapped, selectable.
+        facts = view.facts.values
+        assert facts["Summary"].text() == (expected.summary or "—")
+        assert facts["Contact"].text().startswith(expected.contact)
+        shown_labels = [*facts.values(), view.notice]
+        assert all(label.textFormat() == Qt.TextFormat.PlainText for label in shown_labels)
+        # A function call expands to its input and output.
+        call_row = next(r for r, e in enumerate(_entries(view)) if e.kind is EntryKind.FUNCTION)
+        index = view.model.index(call_row)
+        folded = view.transcript.sizeHintForIndex(index).height()
+        view.transcript.clicked.emit(index)
+        assert index.data(EXPANDED_ROLE) is True
+        assert view.transcript.sizeHintForIndex(index).height() > folded
+        # Opening it again brings its tab forward; Ctrl+W-like closing leaves the list.
+        tabs = window.tabs.count()
+        window.tabs.setCurrentIndex(0)
+        assert view.detail is not None
+        window.table.open_requested.emit(view.detail.summary_record())
+        assert window.tabs.count() == tabs and window.tabs.currentWidget() is view
+        window.tabs.close_tab(window.tabs.indexOf(view))
+        assert window.tabs.count() == tabs - 1
+        window.tabs.close_tab(0)  # the list stays
+        assert window.tabs.count() == tabs - 1
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)
+
+
+def test_hostile_text_is_shown_as_it_was_sent(
+    ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    """Markup in a message is text: the transcript's line holds it verbatim."""
+    app = signing_in_app(ui_platform, tmp_path, qapp)
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        window.listing.set_filter(Filter(content="script"))
+        await until(lambda: window.model.rowCount() > 0, what="a hostile conversation")
+        row = await _row_with(window, lambda d: any("<" in m.text for m in d.messages), ui_platform)
+        view = await _open_row(window, row)
+        await until(lambda: view.detail is not None, 15, "the full record")
+        hostile = next(e for e in _entries(view) if "<" in e.text)
+        line = view.model.index(_entries(view).index(hostile)).data(Qt.ItemDataRole.DisplayRole)
+        assert hostile.text in line
+        view.transcript.grab()  # painted without interpreting it (drawText has no rich text)
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)
+
+
+def test_offline_a_conversation_opened_before_opens_from_the_cache_and_another_says_why_not(
+    own_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    first = signing_in_app(own_platform, tmp_path, qapp)
+    opened: dict[str, str] = {}
+
+    async def online() -> None:
+        window = await _signed_in_window(first)
+        await _synced(window)
+        view = await _open_row(window, 0)
+        await until(lambda: view.detail is not None, 15, "the full record")
+        opened["id"] = view.conversation_id
+        window.model.index(1, 0).data(RECORD_ROLE)  # asks for the first block
+        await until(lambda: window.model.record(1) is not None, what="the rows")
+        held = (window.model.record(i) for i in range(1, min(window.model.rowCount(), 100)))  # block 0
+        opened["other"] = next(r.id for r in held if r is not None and r.id != view.conversation_id)
+        await first.workspace.close()
+        window.close()
+
+    run(online(), 120)
+    own_platform.stop()
+    again = returning_app(own_platform, tmp_path, qapp)
+
+    async def offline() -> None:
+        window = await again.start()
+        assert window is not None
+        await until(lambda: window.model.rowCount() > 0, what="the cached rows")
+        record = again.workspace.store.rows(again.workspace.tenant, [opened["id"]])[0]  # type: ignore[union-attr]
+        view = window.tabs.open(record)
+        await until(lambda: view.detail is not None, 15, "the cached record")
+        assert view.detail is not None and view.detail.id == opened["id"] and view.model.rowCount() > 0
+        other = again.workspace.store.rows(again.workspace.tenant, [opened["other"]])[0]  # type: ignore[union-attr]
+        missing = window.tabs.open(other)
+        await until(lambda: "not available offline" in missing.notice.text(), 15, "the notice")
+        assert missing.model.rowCount() == 0
+        await until(lambda: window.banner.explanation is not None, 5, "the banner")
+        assert window.banner.explanation is not None
+        assert "not available offline" in window.banner.explanation.message
+        await again.workspace.close()
+        window.close()
+
+    run(offline(), 60)

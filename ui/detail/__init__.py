@@ -1,0 +1,1 @@
+"""The conversation detail view: transcript, facts, and (later) flow and audio."""

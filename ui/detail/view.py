@@ -1,0 +1,76 @@
+"""One conversation, opened from the table: the transcript beside what is known about it.
+
+The view shows the table's row at once and the full record when the workspace has it (the
+platform's when online, the cache's offline); a failure to get it reaches the window's one
+place for problems, and the view says in place what is missing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from app import transcript
+from app.api.errors import ApiError
+from app.cache.errors import CacheError
+from app.domain import Conversation, ConversationDetail
+from app.workspace import Workspace
+from ui.detail.facts import FactsPanel
+from ui.detail.transcript import TranscriptModel, TranscriptView
+from ui.tasks import spawn
+
+
+class DetailView(QWidget):
+    failed = Signal(object)  # an ApiError or CacheError to explain
+    loaded = Signal()  # the full record is shown
+
+    def __init__(self, workspace: Workspace, row: Conversation, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailView")
+        self.workspace = workspace
+        self.conversation_id = row.id
+        self.detail: ConversationDetail | None = None
+        self.notice = QLabel("Loading the conversation…")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.model = TranscriptModel(self)
+        self.transcript = TranscriptView(self.model)
+        self.facts = FactsPanel()
+        self.facts.show_summary(row)
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.notice)
+        column.addWidget(self.transcript, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(centre)
+        splitter.addWidget(self.facts)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._loading = spawn(self.reload())
+
+    async def reload(self) -> None:
+        try:
+            detail = await self.workspace.conversation(self.conversation_id)
+        except (ApiError, CacheError) as exc:
+            self.notice.setText(f"The transcript could not be shown: {exc.message}")
+            self.notice.show()
+            self.failed.emit(exc)
+            return
+        self.show_detail(detail)
+
+    def show_detail(self, detail: ConversationDetail) -> None:
+        self.detail = detail
+        self.facts.show_detail(detail)
+        entries = transcript.entries(detail)
+        self.model.set_entries(entries)
+        self.notice.setVisible(not entries)
+        self.notice.setText("This conversation has no messages.")
+        self.loaded.emit()
+
+    def close_view(self) -> None:
+        if not self._loading.done():
+            self._loading.cancel()

@@ -60,6 +60,7 @@ def run(rows: int, repeat: int) -> None:
     path = Path(built.path)
     out = Path(tempfile.mkdtemp(prefix="convodesk-export-bench-"))
     with CacheStore.open(path) as store:
+
         def export() -> None:
             export_cache(store, TENANT, Filter(), Sort(), COLUMNS, out / "export.csv", now=now)
 
@@ -78,11 +79,27 @@ def run(rows: int, repeat: int) -> None:
 
     floor = _best(write_only, repeat)
     texts.clear()  # free them before the next measure
-    stored = ", ".join(f"c.{name}" for name in (
-        "id", "platform", "contact", "status", "flow_name", "duration_seconds", "last_message",
-        "started_at", "flagged", "functions", "parameters", "tags"))
-    select = (f"SELECT {stored} FROM json_each(?) AS k CROSS JOIN conversations AS c ON c.pk = k.value "
-              "WHERE c.tenant = ? ORDER BY k.key")
+    stored = ", ".join(
+        f"c.{name}"
+        for name in (
+            "id",
+            "platform",
+            "contact",
+            "status",
+            "flow_name",
+            "duration_seconds",
+            "last_message",
+            "started_at",
+            "flagged",
+            "functions",
+            "parameters",
+            "tags",
+        )
+    )
+    select = (
+        f"SELECT {stored} FROM json_each(?) AS k CROSS JOIN conversations AS c ON c.pk = k.value "
+        "WHERE c.tenant = ? ORDER BY k.key"
+    )
 
     def raw_sql() -> None:
         db = sqlite3.connect(path)
@@ -99,13 +116,31 @@ def run(rows: int, repeat: int) -> None:
     raw = _best(raw_sql, repeat)
     rate, floor_rate, raw_rate = rows / seconds, rows / floor, rows / raw
     size = (out / "export.csv").stat().st_size
-    log(f"export: {rows:,} rows in {seconds:.2f} s ({size / 2**20:.0f} MB file); csv.writer alone "
-        f"{floor:.2f} s; raw SELECT + csv.writer {raw:.2f} s")
+    log(
+        f"export: {rows:,} rows in {seconds:.2f} s ({size / 2**20:.0f} MB file); csv.writer alone "
+        f"{floor:.2f} s; raw SELECT + csv.writer {raw:.2f} s"
+    )
     goal = f">= {GOAL_RATE:,} rows/s"
-    emit("export.cache.rate", rate, "rows/s", floor_rate, goal, rows, rate >= GOAL_RATE,
-         ratio=floor_rate / rate)
-    emit("export.cache.rate.sql", rate, "rows/s", raw_rate, goal, rows, rate >= GOAL_RATE,
-         ratio=raw_rate / rate)
+    emit(
+        "export.cache.rate",
+        rate,
+        "rows/s",
+        floor_rate,
+        goal,
+        rows,
+        rate >= GOAL_RATE,
+        ratio=floor_rate / rate,
+    )
+    emit(
+        "export.cache.rate.sql",
+        rate,
+        "rows/s",
+        raw_rate,
+        goal,
+        rows,
+        rate >= GOAL_RATE,
+        ratio=raw_rate / rate,
+    )
 
     # Memory, in fresh processes: a quarter of the rows (the newest quarter) and all of them.
     quarter = Filter(date_from=now - timedelta(days=DAYS / 4))
@@ -113,19 +148,36 @@ def run(rows: int, repeat: int) -> None:
     for name, f in (("quarter", quarter), ("all", Filter())):
         child = _child(path, now, f, out / f"rss-{name}.csv")
         growth[name] = (child["peak_kb"] - child["before_kb"]) / 1024
-        log(f"rss ({name}): {child['rows']:,} rows, {child['before_kb'] / 1024:.0f} MB before, "
-            f"{child['after_kb'] / 1024:.0f} MB after, peak {child['peak_kb'] / 1024:.0f} MB")
-        emit(f"export.rss.{child['rows']}", growth[name], "MB", growth["quarter"],
-             "<= the quarter's growth + 16 MB", child["rows"], growth[name] <= growth["quarter"] + 16,
-             ratio=growth[name] / max(growth["quarter"], 1e-9))
+        log(
+            f"rss ({name}): {child['rows']:,} rows, {child['before_kb'] / 1024:.0f} MB before, "
+            f"{child['after_kb'] / 1024:.0f} MB after, peak {child['peak_kb'] / 1024:.0f} MB"
+        )
+        emit(
+            f"export.rss.{child['rows']}",
+            growth[name],
+            "MB",
+            growth["quarter"],
+            "<= the quarter's growth + 16 MB",
+            child["rows"],
+            growth[name] <= growth["quarter"] + 16,
+            ratio=growth[name] / max(growth["quarter"], 1e-9),
+        )
     for leftover in out.iterdir():
         leftover.unlink()
     out.rmdir()
 
 
 def _child(path: Path, now: datetime, f: Filter, out: Path) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.export_bench", "--child", str(path), now.isoformat(),
-               f.model_dump_json(), str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.export_bench",
+        "--child",
+        str(path),
+        now.isoformat(),
+        f.model_dump_json(),
+        str(out),
+    ]
     done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -159,8 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         child(*argv[1:5])
         return 0
-    parser = argparse.ArgumentParser(prog="python -m bench.export_bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.export_bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--rows", type=int, default=200_000, help="summaries in the cache (default 200,000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best counts (default 3)")
     args = parser.parse_args(argv)

@@ -135,7 +135,6 @@ class CsvTableWriter:
     file: an aborted export leaves nothing and never clobbers an existing file. Every
     failure of the disk is an ExportError."""
 
-
     def __init__(self, dest: Path, columns: Sequence[TableColumn]) -> None:
         if not columns:
             raise ValueError("an export needs at least one column")

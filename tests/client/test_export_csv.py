@@ -61,15 +61,30 @@ def test_other_cells_are_unchanged(safe: str) -> None:
 
 def record(**changes: object) -> Conversation:
     fields: dict[str, object] = {
-        "id": "cnv_1", "platform": "voice", "contact_id": "ct_1", "contact": "+15125550100",
-        "point_of_contact": "+18005550100", "direction": "inbound", "used_for": "production",
-        "status": "answering_machine_message_left", "flow_id": "f1", "flow_name": "Billing",
-        "duration_seconds": 75, "last_message": "Bye, then.\nSee you", "last_message_at":
-        "2026-12-07T12:16:00+02:00", "started_at": "2026-12-07T12:15:00.9+02:00", "ended_at": None,
-        "flagged": True, "functions": ["lookup_order", "refund"],
+        "id": "cnv_1",
+        "platform": "voice",
+        "contact_id": "ct_1",
+        "contact": "+15125550100",
+        "point_of_contact": "+18005550100",
+        "direction": "inbound",
+        "used_for": "production",
+        "status": "answering_machine_message_left",
+        "flow_id": "f1",
+        "flow_name": "Billing",
+        "duration_seconds": 75,
+        "last_message": "Bye, then.\nSee you",
+        "last_message_at": "2026-12-07T12:16:00+02:00",
+        "started_at": "2026-12-07T12:15:00.9+02:00",
+        "ended_at": None,
+        "flagged": True,
+        "functions": ["lookup_order", "refund"],
         "parameters": [{"key": "region", "value": "us-west"}, {"key": "tier", "value": "gold"}],
-        "tags": [{"key": "Language", "value": "English"}], "live_state": "ended",
-        "supervisor_mode": "none", "current_node": None, "has_audio": False, "change_seq": 3,
+        "tags": [{"key": "Language", "value": "English"}],
+        "live_state": "ended",
+        "supervisor_mode": "none",
+        "current_node": None,
+        "has_audio": False,
+        "change_seq": 3,
     }
     return Conversation.model_validate({**fields, **changes})
 
@@ -122,10 +137,22 @@ def test_the_file_is_utf8_with_a_bom_crlf_and_rfc4180_quoting(tmp_path: Path) ->
     assert data.endswith(b"\r\n") and data.count(b"\r\n") == 3 and data.count(b"\n") == 5  # two in cells
     assert b'"Bye, then.\nSee you"' in data and b'"say ""hi"", then"' in data
     rows = read_back(out)
-    assert rows[0] == ["ID", "Platform", "Contact", "Status", "Flow", "Duration", "Last Message", "Date",
-                       "Flagged", "Functions", "Parameters", "Tags"]
+    assert rows[0] == [
+        "ID",
+        "Platform",
+        "Contact",
+        "Status",
+        "Flow",
+        "Duration",
+        "Last Message",
+        "Date",
+        "Flagged",
+        "Functions",
+        "Parameters",
+        "Tags",
+    ]
     assert rows[1] == [neutralise(cell_text(record(), c)) for c in ALL]
-    assert rows[2][2] == "'=HYPERLINK(\"http://evil\",\"x\")" and rows[1][2] == "'+15125550100"
+    assert rows[2][2] == '\'=HYPERLINK("http://evil","x")' and rows[1][2] == "'+15125550100"
     assert leftovers(tmp_path) == []
 
 
@@ -285,16 +312,22 @@ def test_cancelling_half_way_leaves_neither_file_nor_trace(filled: CacheStore, t
     blocks: list[int] = []
     with pytest.raises(ExportCancelled):
         export_cache(
-            filled, TENANT, Filter(), Sort(), ALL, out, now=NOW, block=50,
-            progress=lambda done, _: blocks.append(done), cancelled=lambda: len(blocks) > 3,
+            filled,
+            TENANT,
+            Filter(),
+            Sort(),
+            ALL,
+            out,
+            now=NOW,
+            block=50,
+            progress=lambda done, _: blocks.append(done),
+            cancelled=lambda: len(blocks) > 3,
         )
     assert blocks[-1] == 150  # it was writing
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_a_damaged_cache_cell_is_reported_not_written(
-    tmp_path: Path, listing: list[Conversation]
-) -> None:
+def test_a_damaged_cache_cell_is_reported_not_written(tmp_path: Path, listing: list[Conversation]) -> None:
     path = tmp_path / "cache.sqlite3"
     with CacheStore.open(path) as store:
         store.upsert_summaries(TENANT, listing[:30])
@@ -304,8 +337,9 @@ def test_a_damaged_cache_cell_is_reported_not_written(
     with CacheStore.open(path) as store, pytest.raises(CacheCorrupt):
         export_cache(store, TENANT, Filter(), Sort(), ALL, out, now=NOW, block=8)
     with contextlib.closing(sqlite3.connect(path)) as db, db:
-        db.execute("UPDATE conversations SET status = 'completed', tags = '[[1, 2]]' WHERE id = ?",
-                   (listing[20].id,))
+        db.execute(
+            "UPDATE conversations SET status = 'completed', tags = '[[1, 2]]' WHERE id = ?", (listing[20].id,)
+        )
     with CacheStore.open(path) as store, pytest.raises(CacheCorrupt):
         export_cache(store, TENANT, Filter(), Sort(), (TableColumn.ID, TableColumn.TAGS), out, now=NOW)
     assert not out.exists() and leftovers(tmp_path) == []
@@ -320,8 +354,9 @@ def signed_in(
 ) -> Iterator[Path]:
     """A settings file for a supervisor signed in to acme (the refresh token in the real
     keyring), as the window leaves it."""
-    settings = settings_for(platform, last_username="supervisor", last_tenant=TENANT,
-                            cache_directory=str(tmp_path / "caches"))
+    settings = settings_for(
+        platform, last_username="supervisor", last_tenant=TENANT, cache_directory=str(tmp_path / "caches")
+    )
 
     async def sign_in() -> None:
         session = AuthSession(settings, open_browser=form_browser("supervisor"))
@@ -345,8 +380,11 @@ def signed_in(
 
 @pytest.mark.asyncio
 async def test_an_export_of_the_platform_is_its_search_in_order(
-    platform: Platform, secret_service: object, form_browser: Callable[..., FormBrowser],
-    acme_http: httpx.Client, tmp_path: Path,
+    platform: Platform,
+    secret_service: object,
+    form_browser: Callable[..., FormBrowser],
+    acme_http: httpx.Client,
+    tmp_path: Path,
 ) -> None:
     settings = settings_for(platform, last_tenant=TENANT)
     session = AuthSession(settings, open_browser=form_browser("supervisor"))
@@ -369,9 +407,17 @@ async def test_an_export_of_the_platform_is_its_search_in_order(
             pages: list[int] = []
             out.write_text("kept")
             with pytest.raises(ExportCancelled):
-                await export_server(api, TENANT, f, sort, ALL, out, page=50,
-                                    progress=lambda done, _: pages.append(done),
-                                    cancelled=lambda: len(pages) > 2)
+                await export_server(
+                    api,
+                    TENANT,
+                    f,
+                    sort,
+                    ALL,
+                    out,
+                    page=50,
+                    progress=lambda done, _: pages.append(done),
+                    cancelled=lambda: len(pages) > 2,
+                )
             assert out.read_text() == "kept" and leftovers(tmp_path) == []
 
             cut = tmp_path / "t.csv"
@@ -394,8 +440,12 @@ def offline_settings(tmp_path: Path, server: str, cache: CacheStore) -> Path:
     folder = cache.path.parent
     assert cache.path == cache_path(folder, server, "supervisor")
     path = tmp_path / "settings.json"
-    values = {"server_url": server, "last_username": "supervisor", "last_tenant": TENANT,
-              "cache_directory": str(folder)}
+    values = {
+        "server_url": server,
+        "last_username": "supervisor",
+        "last_tenant": TENANT,
+        "cache_directory": str(folder),
+    }
     path.write_text(json.dumps(values))
     return path
 
@@ -405,8 +455,9 @@ def test_the_command_exports_a_view_from_the_offline_cache(
 ) -> None:
     settings = offline_settings(tmp_path, "http://placeholder", filled)
     out = tmp_path / "all.csv"
-    code = command.main(["export", "--view", "All Conversations", "--offline", "--out", str(out),
-                         "--settings", str(settings)])
+    code = command.main(
+        ["export", "--view", "All Conversations", "--offline", "--out", str(out), "--settings", str(settings)]
+    )
     captured = capsys.readouterr()
     count = filled.count(TENANT, Filter(), now=NOW)
     assert code == 0, captured.err
@@ -416,8 +467,12 @@ def test_the_command_exports_a_view_from_the_offline_cache(
     assert rows[1:] == expected_texts(filled, Filter(), Sort(), ALL)
 
     test_calls = tmp_path / "test.csv"
-    assert command.main(["--view", "test calls", "--offline", "--out", str(test_calls),
-                         "--settings", str(settings)]) == 0
+    assert (
+        command.main(
+            ["--view", "test calls", "--offline", "--out", str(test_calls), "--settings", str(settings)]
+        )
+        == 0
+    )
     assert len(read_back(test_calls)) - 1 == filled.count(TENANT, Filter(used_for=UsedFor.TEST), now=NOW)
 
 
@@ -432,8 +487,22 @@ def test_the_command_names_the_views_it_has_when_asked_for_another(
     assert err.count("\n") == 1 and "no view named 'Nope'" in err
     assert "All Conversations, Production Calls, Test Calls" in err
     assert command.main(["--offline", "--out", str(out)]) == 2  # --view is required
-    assert command.main(["--view", "All Conversations", "--offline", "--out", str(out),
-                         "--settings", str(settings), "--server", "ftp://x"]) == 2
+    assert (
+        command.main(
+            [
+                "--view",
+                "All Conversations",
+                "--offline",
+                "--out",
+                str(out),
+                "--settings",
+                str(settings),
+                "--server",
+                "ftp://x",
+            ]
+        )
+        == 2
+    )
 
 
 def test_ctrl_c_stops_the_command_with_130_and_leaves_nothing(
@@ -452,8 +521,9 @@ def test_ctrl_c_stops_the_command_with_130_and_leaves_nothing(
             raise KeyboardInterrupt
 
     monkeypatch.setattr(command.ProgressBar, "__call__", interrupted)
-    code = command.main(["--view", "All Conversations", "--offline", "--out", str(out),
-                         "--settings", str(settings)])
+    code = command.main(
+        ["--view", "All Conversations", "--offline", "--out", str(out), "--settings", str(settings)]
+    )
     assert code == 130 and calls[-1] > 0
     assert list(exports.iterdir()) == []
     assert "interrupted" in capsys.readouterr().err
@@ -464,19 +534,34 @@ def test_the_command_fails_in_one_line(
 ) -> None:
     settings = offline_settings(tmp_path, "http://placeholder", filled)
     out = tmp_path / "missing" / "all.csv"
-    code = command.main(["--view", "All Conversations", "--offline", "--out", str(out),
-                         "--settings", str(settings)])
+    code = command.main(
+        ["--view", "All Conversations", "--offline", "--out", str(out), "--settings", str(settings)]
+    )
     err = capsys.readouterr().err
     assert code == 1 and err == f"convodesk export: The folder {out.parent} does not exist.\n"
-    code = command.main(["--view", "All Conversations", "--offline", "--out", str(tmp_path / "a.csv"),
-                         "--settings", str(settings), "--server", "http://elsewhere"])
+    code = command.main(
+        [
+            "--view",
+            "All Conversations",
+            "--offline",
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--settings",
+            str(settings),
+            "--server",
+            "http://elsewhere",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
     assert err.startswith("convodesk export: there is no offline cache")
 
 
 def test_the_command_exports_a_view_from_the_platform(
-    signed_in: Path, acme_http: httpx.Client, platform_views: list[View], tmp_path: Path,
+    signed_in: Path,
+    acme_http: httpx.Client,
+    platform_views: list[View],
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "production.csv"

@@ -236,6 +236,15 @@ class Workspace:
             raise NotCached(conversation_id)
         return cached
 
+    async def delete_conversation(self, conversation_id: str) -> None:
+        """Delete on the platform (which checks the user's role), then from the cache with its
+        files. Offline nothing is deleted: the platform is where conversations live."""
+        store, tenant = self._require_store()
+        if not self.connectivity.state.online:
+            raise Offline("Deleting a conversation needs a connection to the platform.")
+        await self.api.delete_conversation(conversation_id)
+        await asyncio.to_thread(store.delete, tenant, [conversation_id])
+
     # --- saved views (the platform keeps them; the cache mirrors them for offline use) ----------
 
     async def save_view(self, view: ViewIn) -> View:

@@ -18,7 +18,7 @@ from app.domain import Me
 from app.settings import ClientSettings, load_settings, save_settings
 from app.workspace import Workspace
 from ui.main_window import MainWindow
-from ui.tasks import spawn
+from ui.tasks import dialog_result, spawn
 from ui.theme import ThemeChoice, ThemeManager
 from ui.welcome import WelcomeDialog
 
@@ -86,8 +86,7 @@ class Application:
 
     async def welcome(self) -> bool:
         dialog = WelcomeDialog(self.workspace.settings.server_url, self._sign_in_at, self.window)
-        dialog.open()
-        result = await _finished(dialog)
+        result = await dialog_result(dialog)
         if result != QDialog.DialogCode.Accepted or dialog.tenant is None:
             return False
         await self.workspace.open_tenant(dialog.tenant)
@@ -132,12 +131,6 @@ class Application:
             save_settings(settings, self._settings_path)
         except OSError as exc:
             log.warning("could not save the theme: %s", exc)
-
-
-async def _finished(dialog: QDialog) -> int:
-    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda code: done.done() or done.set_result(code))
-    return await done
 
 
 def load_app_settings(path: Path | None, server_url: str | None) -> ClientSettings:

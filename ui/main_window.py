@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.table.layout_changed.connect(self.view_bar.show_modified)
         self.table.open_requested.connect(self.tabs.open)
         self.tabs.failed.connect(self.report)
+        self.tabs.deleted.connect(lambda _id: self.listing.refresh_soon())
         self.tabs.contact_requested.connect(self._show_contact)
         self.listing.counted.connect(self._counted)
         self.listing.busy.connect(self.status.show_busy)

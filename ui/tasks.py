@@ -12,6 +12,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from PySide6.QtWidgets import QDialog
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -30,3 +32,12 @@ def _finished(task: asyncio.Task[Any]) -> None:
     _running.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.error("background work failed", exc_info=task.exception())
+
+
+async def dialog_result(dialog: QDialog) -> int:
+    """Open `dialog` window-modal and wait for its result without a nested event loop (so that
+    the window, its timers and its tasks go on meanwhile)."""
+    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    dialog.finished.connect(lambda code: done.done() or done.set_result(code))
+    dialog.open()
+    return await done

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import transcript
+from app.api.errors import Forbidden
 from app.domain import ConversationDetail, Filter
 from app.transcript import EntryKind
 from tests.platform import Platform, api_client
@@ -31,7 +34,9 @@ def _platform_detail(platform: Platform, conversation_id: str) -> ConversationDe
         return ConversationDetail.model_validate(response.json())
 
 
-async def _row_with(window: MainWindow, wanted: Callable[[ConversationDetail], bool], platform: Platform) -> int:
+async def _row_with(
+    window: MainWindow, wanted: Callable[[ConversationDetail], bool], platform: Platform
+) -> int:
     """The first row (of the first block) whose conversation's full record is `wanted`."""
     window.model.index(0, 0).data(RECORD_ROLE)  # asks for the first block
     await until(lambda: window.model.record(0) is not None, what="the first rows")
@@ -168,3 +173,82 @@ def test_offline_a_conversation_opened_before_opens_from_the_cache_and_another_s
         window.close()
 
     run(offline(), 60)
+
+
+def _message_box() -> QMessageBox | None:
+    return next(
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None
+    )
+
+
+def test_deleting_asks_naming_the_conversation_then_removes_it_everywhere(
+    own_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    app = signing_in_app(own_platform, tmp_path, qapp)
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        view = await _open_row(
+            window, await _row_with(window, lambda d: d.status.value != "in_progress", own_platform)
+        )
+        await until(lambda: view.detail is not None, 15, "the full record")
+        conversation_id, contact = view.conversation_id, view.row.contact
+        assert view.delete_action.isEnabled()
+        # Cancelled: nothing happens.
+        asking = asyncio.ensure_future(view.delete())
+        await until(lambda: _message_box() is not None, 5, "the confirmation")
+        box = _message_box()
+        assert box is not None and contact in box.text() and conversation_id in box.informativeText()
+        box.button(QMessageBox.StandardButton.Cancel).click()
+        assert await asking is False
+        assert window.tabs.indexOf(view) > 0
+        # Confirmed: gone from the platform, the cache and the table; its tab closes.
+        asking = asyncio.ensure_future(view.delete())
+        await until(lambda: _message_box() is not None, 5, "the confirmation")
+        box = _message_box()
+        assert box is not None
+        next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
+        assert await asking is True
+        assert all(v.conversation_id != conversation_id for v in window.tabs.details())  # its tab closed
+        with api_client(own_platform.url, "supervisor") as http:
+            assert http.get(f"conversations/{conversation_id}").status_code == 404
+        store, tenant = app.workspace.store, app.workspace.tenant
+        assert store is not None and tenant is not None
+        assert store.rows(tenant, [conversation_id]) == [] and store.detail(tenant, conversation_id) is None
+        await until(
+            lambda: (
+                conversation_id
+                not in {window.model.record(r) and window.model.record(r).id for r in range(50)}
+            ),
+            15,
+            "the table to drop it",
+        )
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)
+
+
+def test_a_read_only_user_cannot_delete(
+    own_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    app = signing_in_app(own_platform, tmp_path, qapp, "readonly")
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        view = await _open_row(window, 0)
+        await until(lambda: view.detail is not None, 15, "the full record")
+        assert not view.delete_action.isEnabled()
+        assert "role" in view.delete_action.toolTip()
+        # The platform refuses it too, and nothing is removed from the cache.
+        with pytest.raises(Forbidden):
+            await app.workspace.delete_conversation(view.conversation_id)
+        store, tenant = app.workspace.store, app.workspace.tenant
+        assert store is not None and tenant is not None
+        assert store.detail(tenant, view.conversation_id) is not None
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)

@@ -16,6 +16,7 @@ TITLE_CHARS = 28
 
 class ConversationTabs(QTabWidget):
     failed = Signal(object)  # a problem of a detail view, for the window's banner
+    deleted = Signal(str)  # a conversation deleted from its tab (its tab is closed)
     contact_requested = Signal(str)  # list every conversation of this contact (as shown)
 
     def __init__(self, workspace: Workspace, listing: QWidget, parent: QWidget | None = None) -> None:
@@ -40,6 +41,7 @@ class ConversationTabs(QTabWidget):
         if view is None:
             view = DetailView(self.workspace, row)
             view.failed.connect(self.failed.emit)
+            view.deleted.connect(self._deleted)
             view.facts.contact_requested.connect(self.contact_requested.emit)
             title = row.contact if len(row.contact) <= TITLE_CHARS else row.contact[: TITLE_CHARS - 1] + "…"
             index = self.addTab(view, title)
@@ -54,6 +56,10 @@ class ConversationTabs(QTabWidget):
         self.removeTab(index)
         view.close_view()
         view.deleteLater()
+
+    def _deleted(self, conversation_id: str) -> None:
+        self.close_conversation(conversation_id)
+        self.deleted.emit(conversation_id)
 
     def close_conversation(self, conversation_id: str) -> None:
         """Close its tab, if open (the conversation was deleted)."""

@@ -8,26 +8,32 @@ place for problems, and the view says in place what is missing.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QToolBar, QVBoxLayout, QWidget
 
 from app import transcript
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
-from app.domain import Conversation, ConversationDetail
+from app.domain import Conversation, ConversationDetail, Role
 from app.workspace import Workspace
+from ui import icons
 from ui.detail.facts import FactsPanel
 from ui.detail.transcript import TranscriptModel, TranscriptView
-from ui.tasks import spawn
+from ui.table.columns import full_date
+from ui.tasks import dialog_result, spawn
+
+DELETING_ROLES = (Role.ADMIN, Role.SUPERVISOR)  # the platform's rule; it checks it again
 
 
 class DetailView(QWidget):
     failed = Signal(object)  # an ApiError or CacheError to explain
     loaded = Signal()  # the full record is shown
+    deleted = Signal(str)  # the conversation's id: it is gone from the platform and the cache
 
     def __init__(self, workspace: Workspace, row: Conversation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailView")
         self.workspace = workspace
+        self.row = row
         self.conversation_id = row.id
         self.detail: ConversationDetail | None = None
         self.notice = QLabel("Loading the conversation…")
@@ -40,6 +46,7 @@ class DetailView(QWidget):
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._toolbar())
         column.addWidget(self.notice)
         column.addWidget(self.transcript, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -51,6 +58,47 @@ class DetailView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self._loading = spawn(self.reload())
+
+    def _toolbar(self) -> QToolBar:
+        bar = QToolBar("Conversation")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.delete_action = bar.addAction(icons.icon("delete"), "Delete…")
+        self.delete_action.triggered.connect(lambda: spawn(self.delete()))
+        role = self.workspace.membership.known_role if self.workspace.membership else None
+        if role not in DELETING_ROLES:
+            self.delete_action.setEnabled(False)
+            self.delete_action.setToolTip("Your role cannot delete conversations.")
+        else:
+            self.delete_action.setToolTip("Delete this conversation from the platform, for everyone")
+        return bar
+
+    async def delete(self) -> bool:
+        """Ask, naming the conversation; then delete it everywhere. True once deleted."""
+        row = self.row
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete conversation",
+            f"Delete the conversation with {row.contact} of {full_date(row.started_at)}?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(
+            f"{row.id}\n\nIts transcript, recording and artifacts are removed from the platform for "
+            "everyone, and from this computer. This cannot be undone."
+        )
+        confirm = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        await dialog_result(box)
+        if box.clickedButton() is not confirm:
+            return False
+        try:
+            await self.workspace.delete_conversation(self.conversation_id)
+        except (ApiError, CacheError) as exc:
+            self.failed.emit(exc)
+            return False
+        self.deleted.emit(self.conversation_id)
+        return True
 
     async def reload(self) -> None:
         try:

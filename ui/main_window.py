@@ -32,6 +32,7 @@ from ui import icons
 from ui.banner import Banner
 from ui.bridge import Bridge
 from ui.detail.tabs import ConversationTabs
+from ui.detail.view import DetailView
 from ui.export import ExportJob, ask_export_path
 from ui.filters import FiltersPanel
 from ui.listing import Listing
@@ -231,6 +232,11 @@ class MainWindow(QMainWindow):
         self.addActions([find, filters])
 
     def _focus_content(self) -> None:
+        """Ctrl+F: find in the transcript of the conversation shown, else search the content."""
+        current = self.tabs.currentWidget()
+        if isinstance(current, DetailView):
+            current.start_find()
+            return
         self.filters_dock.show()
         self.filters.focus_content()
 

@@ -15,9 +15,11 @@ os.environ["QT_QPA_PLATFORM"] = "xcb"
 
 import argparse
 import asyncio
+import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -123,6 +125,9 @@ async def _photograph_detail(app: Application, window: MainWindow, out: Path) ->
     await until(lambda: view.detail is not None, 30, "the conversation")
     call = next(r for r in range(view.model.rowCount()) if view.model.entry(r).kind is EntryKind.FUNCTION)
     view.model.toggle(call)
+    view.start_find()
+    words = Counter(w for m in detail.messages for w in re.findall(r"[A-Za-z]{5,}", m.text.lower()))
+    view.find_bar.field.setText(words.most_common(1)[0][0])  # a word said more than once: found, marked
     shots: list[Path] = []
     for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
         app.theme.apply(choice)

@@ -19,7 +19,7 @@ from tests.platform import Platform, api_client
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
 from tests.ui.test_main_window import _signed_in_window, _synced
-from ui.detail.transcript import ENTRY_ROLE, EXPANDED_ROLE
+from ui.detail.transcript import ENTRY_ROLE, EXPANDED_ROLE, MATCHES_ROLE, body
 from ui.detail.view import DetailView
 from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
@@ -252,3 +252,42 @@ def test_a_read_only_user_cannot_delete(
         window.close()
 
     run(scenario(), 120)
+
+
+def test_find_in_the_transcript_marks_every_match_and_steps_through_them(
+    ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any], qtbot: Any
+) -> None:
+    app = signing_in_app(ui_platform, tmp_path, qapp)
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        view = await _open_row(window, await _row_with(window, lambda d: len(d.messages) >= 6, ui_platform))
+        await until(lambda: view.detail is not None, 15, "the full record")
+        window.activateWindow()
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Ctrl+F in a detail tab
+        assert view.find_bar.isVisible() and view.find_bar.field.hasFocus()
+        word = "the"
+        qtbot.keyClicks(view.find_bar.field, word.upper())  # case-insensitive
+        expected = sum(transcript_body(view, r).lower().count(word) for r in range(view.model.rowCount()))
+        assert expected >= 2 and len(view.model.matches) == expected
+        assert view.find_bar.count.text() == f"1 of {expected}"
+        first_row = view.model.matches[0][0]
+        assert any(current for *_, current in view.model.index(first_row).data(MATCHES_ROLE))
+        qtbot.keyClick(view.find_bar.field, Qt.Key.Key_Return)
+        assert view.find_bar.count.text() == f"2 of {expected}"
+        row = view.model.matches[1][0]
+        assert view.transcript.viewport().rect().intersects(view.transcript.visualRect(view.model.index(row)))
+        qtbot.keyClick(view.find_bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+        assert view.find_bar.count.text() == f"1 of {expected}"
+        view.transcript.grab()  # painted with the highlights
+        qtbot.keyClick(view.find_bar.field, Qt.Key.Key_Escape)
+        assert not view.find_bar.isVisible() and view.model.matches == []
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)
+
+
+def transcript_body(view: DetailView, row: int) -> str:
+    return body(view.model.entry(row), bool(view.model.index(row).data(EXPANDED_ROLE)))

@@ -9,19 +9,23 @@ input and output as indented JSON.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
-    QFontMetrics,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
     QPainter,
     QPalette,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,10 +44,10 @@ Index = QModelIndex | QPersistentModelIndex
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 EXPANDED_ROLE = Qt.ItemDataRole.UserRole + 2
+MATCHES_ROLE = Qt.ItemDataRole.UserRole + 3  # [(start, length, current)] of the text found
 PAD = 8
 GAP = 3  # between an entry's header and its text
 COACHING_NOTE = "Coaching · not seen by the customer"
-_WRAP = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
 
 
 class TranscriptModel(QAbstractListModel):
@@ -53,11 +57,44 @@ class TranscriptModel(QAbstractListModel):
         super().__init__(parent)
         self._entries: tuple[Entry, ...] = ()
         self._expanded: set[int] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.matches: list[tuple[int, int, int]] = []  # (row, start, length) in reading order
+        self.current = -1  # the match shown, an index into `matches`
 
     def set_entries(self, entries: tuple[Entry, ...]) -> None:
         self.beginResetModel()
         self._entries, self._expanded = entries, set()
+        self._search()
         self.endResetModel()
+
+    def find(self, needle: str) -> int:
+        """Mark every occurrence of `needle` (case-insensitive, as typed: no patterns); returns how
+        many. The current match is the first."""
+        self._pattern = re.compile(re.escape(needle), re.IGNORECASE) if needle else None
+        self._search()
+        self.current = 0 if self.matches else -1
+        self._repaint_all()
+        return len(self.matches)
+
+    def step(self, forward: bool) -> int:
+        """Move to the next (or previous) match, wrapping around; returns its row (-1: none)."""
+        if not self.matches:
+            return -1
+        self.current = (self.current + (1 if forward else -1)) % len(self.matches)
+        self._repaint_all()
+        return self.matches[self.current][0]
+
+    def _search(self) -> None:
+        self.matches = []
+        if self._pattern is None:
+            return
+        for row, entry in enumerate(self._entries):
+            text = body(entry, row in self._expanded)
+            self.matches.extend((row, m.start(), m.end() - m.start()) for m in self._pattern.finditer(text))
+
+    def _repaint_all(self) -> None:
+        if self._entries:
+            self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), [MATCHES_ROLE])
 
     def entry(self, row: int) -> Entry:
         return self._entries[row]
@@ -67,8 +104,14 @@ class TranscriptModel(QAbstractListModel):
         if self._entries[row].kind is not EntryKind.FUNCTION:
             return
         self._expanded ^= {row}
+        if self._pattern is not None:  # the text changed: find again in it
+            shown = self.matches[self.current][0] if self.matches else None
+            self._search()
+            self.current = next(
+                (i for i, m in enumerate(self.matches) if m[0] == shown), 0 if self.matches else -1
+            )
         index = self.index(row)
-        self.dataChanged.emit(index, index, [EXPANDED_ROLE])
+        self.dataChanged.emit(index, index, [EXPANDED_ROLE, MATCHES_ROLE])
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._entries)
@@ -81,6 +124,13 @@ class TranscriptModel(QAbstractListModel):
             return entry
         if role == EXPANDED_ROLE:
             return index.row() in self._expanded
+        if role == MATCHES_ROLE:
+            row = index.row()
+            return [
+                (start, length, i == self.current)
+                for i, (at, start, length) in enumerate(self.matches)
+                if at == row
+            ]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return plain_line(entry)
         return None
@@ -132,12 +182,10 @@ class TranscriptDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         entry: Entry = index.data(ENTRY_ROLE)
-        expanded = bool(index.data(EXPANDED_ROLE))
         width = max(40, option.rect.width() - 2 * PAD)
-        text = QFontMetrics(self._font(option, entry)).boundingRect(
-            QRect(0, 0, width, 1 << 24), _WRAP, body(entry, expanded)
-        )
-        return QSize(width + 2 * PAD, PAD + option.fontMetrics.height() + GAP + text.height() + PAD)
+        text = wrapped(body(entry, bool(index.data(EXPANDED_ROLE))), self._font(option, entry), width)
+        height = math.ceil(text.boundingRect().height())
+        return QSize(width + 2 * PAD, PAD + option.fontMetrics.height() + GAP + height + PAD)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         entry: Entry = index.data(ENTRY_ROLE)
@@ -169,11 +217,38 @@ class TranscriptDelegate(QStyledItemDelegate):
             painter.setFont(option.font)
             painter.setPen(dim)
             painter.drawText(inner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, when)
-        text_rect = inner.adjusted(0, metrics.height() + GAP, 0, 0)
-        painter.setFont(self._font(option, entry))
+        text = wrapped(body(entry, expanded), self._font(option, entry), inner.width())
         painter.setPen(ink)
-        painter.drawText(text_rect, _WRAP, body(entry, expanded))  # drawText never reads markup
+        found = [_found(start, length, current) for start, length, current in index.data(MATCHES_ROLE)]
+        text.draw(painter, QPointF(inner.left(), inner.top() + metrics.height() + GAP), found)
         painter.restore()
+
+
+def wrapped(text: str, font: QFont, width: int) -> QTextLayout:
+    """The text laid out as plain text in lines of `width` pixels; its line breaks kept."""
+    # QTextLayout breaks lines at U+2028, not at "\n" (same length: match positions hold).
+    layout = QTextLayout(text.replace("\n", "\u2028"), font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    y = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+    layout.endLayout()
+    return layout
+
+
+def _found(start: int, length: int, current: bool) -> QTextLayout.FormatRange:
+    """A match's highlight: amber, the current one stronger (the same in both themes)."""
+    look = QTextCharFormat()
+    look.setBackground(QColor("#ff9632" if current else "#ffe066"))
+    look.setForeground(QColor("#000000"))
+    found = QTextLayout.FormatRange()
+    found.start, found.length, found.format = start, length, look
+    return found
 
 
 def _panel(entry: Entry, palette: QPalette, selected: bool) -> QColor | None:

@@ -8,7 +8,15 @@ place for problems, and the view says in place what is missing.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import transcript
 from app.api.errors import ApiError
@@ -17,6 +25,7 @@ from app.domain import Conversation, ConversationDetail, Role
 from app.workspace import Workspace
 from ui import icons
 from ui.detail.facts import FactsPanel
+from ui.detail.find_bar import FindBar
 from ui.detail.transcript import TranscriptModel, TranscriptView
 from ui.table.columns import full_date
 from ui.tasks import dialog_result, spawn
@@ -41,12 +50,17 @@ class DetailView(QWidget):
         self.notice.setWordWrap(True)
         self.model = TranscriptModel(self)
         self.transcript = TranscriptView(self.model)
+        self.find_bar = FindBar(self)
+        self.find_bar.changed.connect(self._find)
+        self.find_bar.step.connect(self._step)
+        self.find_bar.closed.connect(self._end_find)
         self.facts = FactsPanel()
         self.facts.show_summary(row)
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self._toolbar())
+        column.addWidget(self.find_bar)
         column.addWidget(self.notice)
         column.addWidget(self.transcript, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -71,6 +85,27 @@ class DetailView(QWidget):
         else:
             self.delete_action.setToolTip("Delete this conversation from the platform, for everyone")
         return bar
+
+    def start_find(self) -> None:
+        self.find_bar.start()
+
+    def _find(self, text: str) -> None:
+        self.model.find(text)
+        self._show_match()
+
+    def _step(self, forward: bool) -> None:
+        self.model.step(forward)
+        self._show_match()
+
+    def _end_find(self) -> None:
+        self.model.find("")
+        self.transcript.setFocus()
+
+    def _show_match(self) -> None:
+        self.find_bar.show_count(self.model.current, len(self.model.matches))
+        if self.model.matches:
+            row = self.model.matches[self.model.current][0]
+            self.transcript.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
 
     async def delete(self) -> bool:
         """Ask, naming the conversation; then delete it everywhere. True once deleted."""

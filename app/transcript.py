@@ -104,3 +104,40 @@ def timestamp(offset_ms: int | None) -> str:
 
 def _offset(started: datetime, at: datetime) -> int:
     return round((at - started).total_seconds() * 1000)
+
+
+def as_text(detail: ConversationDetail) -> str:
+    """The conversation as a plain-text document: what it was, then every entry on its line(s)."""
+    head = [
+        f"Conversation {detail.id}",
+        f"Contact: {detail.contact} ({detail.contact_id})",
+        f"Platform: {labels.PLATFORM[detail.platform]}, {labels.DIRECTION[detail.direction]}",
+        f"Status: {labels.STATUS[detail.status]}",
+        f"Started: {detail.started_at.isoformat()}",
+        f"Duration: {labels.duration(detail.duration_seconds)}",
+    ]
+    head += [f"{name}: {getattr(detail, field)}" for name, field in _STORY if getattr(detail, field)]
+    lines = [*head, ""]
+    for entry in entries(detail):
+        when = timestamp(entry.offset_ms)
+        prefix = f"[{when}] " if when else ""
+        if entry.kind is EntryKind.FUNCTION and entry.call is not None:
+            lines.append(f"{prefix}Function call {entry.speaker}")
+            lines.append(_indented(f"Input: {pretty(entry.call.input)}"))
+            lines.append(_indented(f"Output: {pretty(entry.call.output)}"))
+        elif entry.kind is EntryKind.ARTIFACT and entry.artifact is not None:
+            lines.append(
+                f"Artifact: {entry.speaker} ({entry.artifact.media_type}, {entry.artifact.size} bytes)"
+            )
+        elif entry.kind is EntryKind.COACHING:
+            lines.append(f"{prefix}Coaching ({entry.speaker}, not seen by the customer): {entry.text}")
+        else:
+            lines.append(f"{prefix}{entry.speaker}: {entry.text}")
+    return "\n".join(lines) + "\n"
+
+
+_STORY = (("Reason", "reason"), ("Summary", "summary"), ("Analysis", "analysis"))
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import transcript
@@ -19,6 +20,7 @@ from tests.platform import Platform, api_client
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
 from tests.ui.test_main_window import _signed_in_window, _synced
+from ui.detail.export import TranscriptFormat, suggested_name
 from ui.detail.transcript import ENTRY_ROLE, EXPANDED_ROLE, MATCHES_ROLE, body
 from ui.detail.view import DetailView
 from ui.main_window import MainWindow
@@ -291,3 +293,52 @@ def test_find_in_the_transcript_marks_every_match_and_steps_through_them(
 
 def transcript_body(view: DetailView, row: int) -> str:
     return body(view.model.entry(row), bool(view.model.index(row).data(EXPANDED_ROLE)))
+
+
+def _pdf_text(path: Path) -> str:
+    document = QPdfDocument()
+    assert document.load(str(path)) == QPdfDocument.Error.None_
+    text = "\n".join(document.getAllText(page).text() for page in range(document.pageCount()))
+    document.close()
+    return text
+
+
+def test_a_conversation_exports_as_text_json_and_a_pdf_that_reads_back(
+    ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    app = signing_in_app(ui_platform, tmp_path, qapp)
+    out = tmp_path / "exports"
+    out.mkdir()
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        view = await _open_row(window, await _row_with(window, lambda d: len(d.messages) >= 4, ui_platform))
+        await until(lambda: view.detail is not None, 15, "the full record")
+        detail = view.detail
+        assert detail is not None and view.export_button.isEnabled()
+        name = suggested_name(view.row, TranscriptFormat.PDF)
+        assert name.endswith(f"{detail.id}.pdf") and "/" not in name
+        text = await view.export(TranscriptFormat.TEXT, out / "t.txt")
+        assert text is not None and text.read_text("utf-8") == transcript.as_text(detail)
+        assert all(m.text in text.read_text("utf-8") for m in detail.messages)
+        record = await view.export(TranscriptFormat.JSON, out / "t.json")
+        assert record is not None and ConversationDetail.model_validate_json(record.read_bytes()) == detail
+        pdf = await view.export(TranscriptFormat.PDF, out / "t.pdf")
+        assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")
+        printed = " ".join(_pdf_text(pdf).split())
+        assert detail.id in printed and detail.contact in printed
+        for message in detail.messages[:3]:
+            assert " ".join(message.text.split()) in printed
+        assert sorted(p.name for p in out.iterdir()) == ["t.json", "t.pdf", "t.txt"]  # no temporaries
+        # A folder that is not there: the banner says so, nothing is written.
+        assert await view.export(TranscriptFormat.PDF, out / "gone" / "t.pdf") is None
+        await until(lambda: window.banner.explanation is not None, 5, "the banner")
+        assert (
+            window.banner.explanation is not None
+            and "could not be saved" in window.banner.explanation.message
+        )
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)

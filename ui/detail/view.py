@@ -7,13 +7,17 @@ place for problems, and the view says in place what is missing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QMenu,
     QMessageBox,
     QSplitter,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -22,14 +26,21 @@ from app import transcript
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
 from app.domain import Conversation, ConversationDetail, Role
+from app.saving import SaveFailed
 from app.workspace import Workspace
 from ui import icons
+from ui.detail.export import TranscriptFormat, ask_path, export
 from ui.detail.facts import FactsPanel
 from ui.detail.find_bar import FindBar
 from ui.detail.transcript import TranscriptModel, TranscriptView
 from ui.table.columns import full_date
 from ui.tasks import dialog_result, spawn
 
+EXPORTS = (
+    (TranscriptFormat.TEXT, "Transcript as text…"),
+    (TranscriptFormat.JSON, "Full record as JSON…"),
+    (TranscriptFormat.PDF, "Printable PDF…"),
+)
 DELETING_ROLES = (Role.ADMIN, Role.SUPERVISOR)  # the platform's rule; it checks it again
 
 
@@ -76,6 +87,17 @@ class DetailView(QWidget):
     def _toolbar(self) -> QToolBar:
         bar = QToolBar("Conversation")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setIcon(icons.icon("export"))
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setEnabled(False)  # until the full record is here
+        menu = QMenu(self.export_button)
+        for kind, label in EXPORTS:
+            menu.addAction(label).triggered.connect(lambda _=False, kind=kind: spawn(self.export(kind)))
+        self.export_button.setMenu(menu)
+        bar.addWidget(self.export_button)
         self.delete_action = bar.addAction(icons.icon("delete"), "Delete…")
         self.delete_action.triggered.connect(lambda: spawn(self.delete()))
         role = self.workspace.membership.known_role if self.workspace.membership else None
@@ -106,6 +128,21 @@ class DetailView(QWidget):
         if self.model.matches:
             row = self.model.matches[self.model.current][0]
             self.transcript.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    async def export(self, kind: TranscriptFormat, path: Path | None = None) -> Path | None:
+        """Save the conversation as `kind` where the user confirms (or at `path`); the file, or
+        None when cancelled or not written (the banner says why)."""
+        if self.detail is None:
+            return None
+        path = path or ask_path(self, self.row, kind)
+        if path is None:
+            return None
+        try:
+            await export(self.detail, kind, path)
+        except SaveFailed as exc:
+            self.failed.emit(exc)
+            return None
+        return path
 
     async def delete(self) -> bool:
         """Ask, naming the conversation; then delete it everywhere. True once deleted."""
@@ -147,6 +184,7 @@ class DetailView(QWidget):
 
     def show_detail(self, detail: ConversationDetail) -> None:
         self.detail = detail
+        self.export_button.setEnabled(True)
         self.facts.show_detail(detail)
         entries = transcript.entries(detail)
         self.model.set_entries(entries)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from app import labels
-from app.domain import ArtifactInfo, ConversationDetail, FunctionCall, MessageRole
+from app.domain import ArtifactInfo, ConversationDetail, FunctionCall, Message, MessageRole
 
 
 class EntryKind(StrEnum):
@@ -57,10 +57,7 @@ def entries(detail: ConversationDetail) -> tuple[Entry, ...]:
         while notes and notes[0].at <= message.at:
             note = notes.pop(0)
             out.append(Entry(EntryKind.COACHING, note.author, note.text, _offset(started, note.at)))
-        kind = EntryKind.COACHING if message.role is MessageRole.COACHING else EntryKind.MESSAGE
-        out.append(
-            Entry(kind, SPEAKER[message.role], message.text, message.offset_ms, message.index, message.role)
-        )
+        out.append(message_entry(message))
         for call in calls.pop(message.index, []):
             out.append(
                 Entry(
@@ -85,6 +82,12 @@ def entries(detail: ConversationDetail) -> tuple[Entry, ...]:
     out.extend(Entry(EntryKind.COACHING, n.author, n.text, _offset(started, n.at)) for n in notes)
     out.extend(Entry(EntryKind.ARTIFACT, a.name, a.media_type, None, artifact=a) for a in detail.artifacts)
     return tuple(out)
+
+
+def message_entry(message: Message) -> Entry:
+    """A message's entry (coaching the AI agent heard is set apart like a note)."""
+    kind = EntryKind.COACHING if message.role is MessageRole.COACHING else EntryKind.MESSAGE
+    return Entry(kind, SPEAKER[message.role], message.text, message.offset_ms, message.index, message.role)
 
 
 def arguments(values: dict[str, Any]) -> str:

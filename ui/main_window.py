@@ -349,6 +349,7 @@ class MainWindow(QMainWindow):
 
     def _events(self, events: Sequence[LiveEvent]) -> None:
         self.listing.on_events(events)
+        self.tabs.on_events(events)
 
     def _synced(self, progress: SyncProgress) -> None:
         self.status.show_sync(progress)

@@ -3,11 +3,13 @@ conversation. Opening one already open brings its tab forward; Ctrl+W closes the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabBar, QTabWidget, QWidget
 
-from app.domain import Conversation
+from app.domain import Conversation, LiveEvent
 from app.workspace import Workspace
 from ui.detail.view import DetailView
 
@@ -48,6 +50,10 @@ class ConversationTabs(QTabWidget):
             self.setTabToolTip(index, f"{row.contact}\n{row.id}")
         self.setCurrentWidget(view)
         return view
+
+    def on_events(self, events: Sequence[LiveEvent]) -> None:
+        for view in self.details():
+            view.on_events(events)
 
     def close_tab(self, index: int) -> None:
         view = self.widget(index)

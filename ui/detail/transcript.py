@@ -67,6 +67,22 @@ class TranscriptModel(QAbstractListModel):
         self._search()
         self.endResetModel()
 
+    def append(self, entries: tuple[Entry, ...]) -> None:
+        """Entries that arrived live, at the end (the search runs again over them)."""
+        if not entries:
+            return
+        first = len(self._entries)
+        self.beginInsertRows(QModelIndex(), first, first + len(entries) - 1)
+        self._entries += entries
+        current = self.current
+        self._search()
+        self.current = current if self.matches else -1
+        self.endInsertRows()
+
+    def last_message_index(self) -> int:
+        """The index of the last message shown (-1: none)."""
+        return max((e.message_index for e in self._entries if e.message_index is not None), default=-1)
+
     def find(self, needle: str) -> int:
         """Mark every occurrence of `needle` (case-insensitive, as typed: no patterns); returns how
         many. The current match is the first."""

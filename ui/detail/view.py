@@ -7,6 +7,7 @@ place for problems, and the view says in place what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 from app import transcript
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
-from app.domain import Conversation, ConversationDetail, Role
+from app.domain import Conversation, ConversationDetail, EventType, LiveEvent, Role, Status
 from app.saving import SaveFailed
 from app.workspace import Workspace
 from ui import icons
@@ -107,6 +108,32 @@ class DetailView(QWidget):
         else:
             self.delete_action.setToolTip("Delete this conversation from the platform, for everyone")
         return bar
+
+    def on_events(self, events: Sequence[LiveEvent]) -> None:
+        """Live news of this conversation: new messages append (the view follows them only when
+        it was at the bottom), the facts follow the summary, and once the call has ended the full
+        record is read again (function calls, summary and analysis come with it)."""
+        mine = [e for e in events if e.conversation_id == self.conversation_id]
+        if not mine or self.detail is None:
+            return
+        shown = self.model.last_message_index()
+        arrived = []
+        for event in mine:
+            message = event.data.message
+            if event.type is EventType.MESSAGE and message is not None and message.index > shown:
+                arrived.append(transcript.message_entry(message))
+                shown = message.index
+        bar = self.transcript.verticalScrollBar()
+        following = bar.value() >= bar.maximum()
+        self.model.append(tuple(arrived))
+        if arrived and following:
+            self.transcript.scrollToBottom()
+        summary = next((e.data.conversation for e in reversed(mine) if e.data.conversation), None)
+        if summary is not None:
+            self.row = summary
+            self.facts.show_summary(summary)
+            if summary.status is not Status.IN_PROGRESS and self.detail.status is Status.IN_PROGRESS:
+                spawn(self.reload())  # ended: the whole record now
 
     def start_find(self) -> None:
         self.find_bar.start()

@@ -1,0 +1,94 @@
+"""A conversation in progress, open in its tab, against a platform with simulated live calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.domain import Status
+from app.transcript import EntryKind
+from tests.platform import Platform as PlatformProcess
+from tests.platform import api_client, seed
+from tests.ui.apps import signing_in_app
+from tests.ui.conftest import until
+from tests.ui.test_live_rows import _end_call, _live_calls, _platform_record
+from tests.ui.test_main_window import _signed_in_window, _synced
+from ui.detail.view import DetailView
+
+pytestmark = pytest.mark.usefixtures("secret_service")
+
+
+@pytest.fixture(scope="module")
+def live_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
+    db = f"sqlite:///{tmp_path_factory.mktemp('detail-live-platform') / 'platform.db'}"
+    seed(db, 100, seed_value=7, audio_clips=1)
+    with PlatformProcess(db, simulate=4).running(tmp_path_factory.mktemp("detail-live-logs")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def acme_api(live_platform: PlatformProcess) -> Iterator[httpx.Client]:
+    with api_client(live_platform.url, "supervisor") as http:
+        yield http
+
+
+def _messages(view: DetailView) -> list[str]:
+    rows = range(view.model.rowCount())
+    return [view.model.entry(r).text for r in rows if view.model.entry(r).message_index is not None]
+
+
+def test_an_open_call_in_progress_grows_live_and_reads_whole_once_ended(
+    live_platform: PlatformProcess,
+    acme_api: httpx.Client,
+    tmp_path: Path,
+    qapp: Any,
+    run: Callable[..., Any],
+) -> None:
+    app = signing_in_app(live_platform, tmp_path, qapp)
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        calls = await _live_calls(acme_api)
+        assert calls, "no live call in acme"
+        view = window.tabs.open(calls[0])
+        await until(lambda: view.detail is not None, 15, "the record")
+        view.transcript.scrollToBottom()
+        before = len(_messages(view))
+        await until(lambda: len(_messages(view)) > before + 1, 30, "messages arriving live")
+        # What arrived is what the platform has, in order, and the view followed it to the end.
+        on_platform = await _platform_transcript(acme_api, view.conversation_id)
+        assert _messages(view) == on_platform[: len(_messages(view))]
+        bar = view.transcript.verticalScrollBar()
+        await until(lambda: bar.value() >= bar.maximum(), 5, "the view at the newest message")
+        # Scrolled up, it stays where the user is while more come.
+        bar.setValue(0)
+        count = len(_messages(view))
+        await until(lambda: len(_messages(view)) > count, 30, "another message")
+        assert bar.value() == 0
+        # Ended: the facts say so and the whole record is read again.
+        assert await _end_call(acme_api, view.conversation_id)
+        await until(
+            lambda: view.detail is not None and view.detail.status is not Status.IN_PROGRESS, 20, "ended"
+        )
+        assert view.facts.values["Status"].text() != "In Progress"
+        ended = await _platform_record(acme_api, view.conversation_id)
+        assert view.row.status == ended.status
+        assert _messages(view) == await _platform_transcript(acme_api, view.conversation_id)
+        assert [view.model.entry(r).kind for r in range(view.model.rowCount())].count(
+            EntryKind.FUNCTION
+        ) == len(view.detail.function_calls)
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)
+
+
+async def _platform_transcript(http: httpx.Client, conversation_id: str) -> list[str]:
+    response = http.get(f"conversations/{conversation_id}")
+    response.raise_for_status()
+    return [m["text"] for m in sorted(response.json()["messages"], key=lambda m: m["index"])]

@@ -98,6 +98,10 @@ Figures:
     window.rss                    RSS (MB) of the window's process after scrolling and filtering;
                                   bound: the bare QTableView process
                                   (every window offscreen: QT_QPA_PLATFORM=offscreen)
+    detail.open.2000              ms from reading a cached 2,000-message conversation to its
+                                  transcript painted; bound: raw sqlite3 texts in a bare QListView
+    detail.scroll.10000           p99 frame (ms) of PageDowns and jumps in a 10,000-message
+                                  transcript; bound: the bare QListView, same steps
 
 Also: `python -m bench.explain [CASE ...] [--db URL]` prints EXPLAIN (ANALYZE, BUFFERS)
 of the SQL the server runs for each search case (--cursor-pages N: for page N+1).
@@ -133,7 +137,7 @@ import traceback
 
 from bench.common import DEFAULT_PG, ROOT, SCALES, Context, log
 
-BENCHES = ("seed", "search", "events", "sync", "cache", "live", "export", "window")
+BENCHES = ("seed", "search", "events", "sync", "cache", "live", "export", "window", "detail")
 EXPORT = {"quick": (20_000, 1), "full": (200_000, 3)}  # rows cached and exported, timed runs
 
 
@@ -190,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
 
                 rows, repeat = EXPORT[ctx.scale.name]
                 export_bench.run(rows, repeat)
+            elif name == "detail":
+                from bench import detail_bench
+
+                detail_bench.run(ctx.scale.name)
             else:
                 from bench import window_bench
 

@@ -1,0 +1,262 @@
+"""The conversation detail view's transcript: opening a long cached conversation, and scrolling.
+
+    python -m bench detail [--scale quick|full]
+
+A child process (Qt's offscreen platform, a 1440×900 window's transcript of 1000×780) builds
+a cache holding one synthetic conversation of 2,000 messages and one of 10,000 (texts of
+realistic lengths, a function call every tenth message, some coaching), then measures:
+
+    detail.open.2000      ms from asking the cache for the record to the transcript painted
+                          with its first rows (read, entries, model, layout, paint); median of
+                          7. Bound: raw sqlite3 SELECT of the same messages' texts into a bare
+                          QListView over a QStringListModel (word wrap), painted. Goal <= 150 ms
+    detail.scroll.10000   ms per frame at p99 of 300 PageDowns and 100 jumps to random rows
+                          through the 10,000-message transcript (each frame: the scroll and
+                          the viewport's repaint). Bound: the bare QListView, same steps.
+                          Goal <= 16 ms
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, emit, log, percentile, summary
+
+PREFIX = "DETAIL "
+OPEN_MESSAGES = 2_000
+SCROLL_MESSAGES = 10_000
+OPENS = 7
+PAGES, JUMPS = 300, 100
+SENTENCES = (
+    "Thanks for calling, how can I help you today?",
+    "My internet has been dropping all morning and I work from home, so this is really frustrating.",
+    "I understand. Let me look up your account; can you confirm the zip code on it?",
+    "It's 35947.",
+    "Thanks. There is no outage in your area. Please unplug your router, wait ten seconds, and plug it "
+    "back in. If the lights do not come back within two minutes we will send a technician.",
+    "Okay.",
+    "Is there anything else I can help you with?",
+)
+
+
+def run(scale: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="convodesk-detail-bench-") as scratch:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=scratch)
+        command = [sys.executable, "-m", "bench.detail_bench", scratch]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            raise RuntimeError(f"detail bench child failed:\n{done.stderr[-3000:]}")
+        line = next(line for line in done.stdout.splitlines() if line.startswith(PREFIX))
+        result = json.loads(line[len(PREFIX) :])
+    opened, bare_open = result["open_ms"], result["bare_open_ms"]
+    log(f"detail.open: app ms [{summary(opened)}]; bare QListView ms [{summary(bare_open)}]")
+    median, bound = percentile(opened, 50), percentile(bare_open, 50)
+    emit("detail.open.2000", median, "ms", bound, "<= 150 ms (median)", OPEN_MESSAGES, median <= 150)
+    frames, bare = result["scroll_ms"], result["bare_scroll_ms"]
+    log(f"detail.scroll: app ms [{summary(frames)}]; bare QListView ms [{summary(bare)}]")
+    p99 = percentile(frames, 99)
+    emit("detail.scroll.10000", p99, "ms", percentile(bare, 99), "<= 16 ms p99", SCROLL_MESSAGES, p99 <= 16)
+
+
+# --- the child -----------------------------------------------------------------------------
+
+
+def _record(conversation_id: str, messages: int) -> dict[str, Any]:
+    """A conversation as the platform serves it, with `messages` messages."""
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    at = lambda i: (start + timedelta(seconds=3 * i)).isoformat()  # noqa: E731
+    rng = random.Random(messages)
+    roles = ("agent", "customer")
+    return {
+        "id": conversation_id,
+        "platform": "voice",
+        "contact_id": "ct_bench",
+        "contact": "+12025550100",
+        "point_of_contact": "+18005550100",
+        "direction": "inbound",
+        "used_for": "production",
+        "status": "completed",
+        "flow_id": None,
+        "flow_name": "Tech Support Triage",
+        "duration_seconds": 3 * messages,
+        "last_message": "Bye.",
+        "last_message_at": at(messages),
+        "started_at": at(0),
+        "ended_at": at(messages),
+        "flagged": False,
+        "functions": ["lookup_account"],
+        "parameters": [],
+        "tags": [{"key": "Language", "value": "English"}],
+        "live_state": "ended",
+        "supervisor_mode": "none",
+        "current_node": None,
+        "has_audio": False,
+        "change_seq": 1,
+        "reason": "Connection drops",
+        "summary": "Router restarted.",
+        "analysis": "Resolved.",
+        "sentiment": [{"emotion": "relief", "score": 0.7}],
+        "voice": None,
+        "messages": [
+            {
+                "index": i,
+                "role": "coaching" if i % 97 == 96 else roles[i % 2],
+                "text": " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(1, 3))),
+                "at": at(i),
+                "offset_ms": 3000 * i,
+                "duration_ms": 2500,
+            }
+            for i in range(messages)
+        ],
+        "function_calls": [
+            {
+                "index": n,
+                "name": "lookup_account",
+                "input": {"account_id": f"{n:08d}"},
+                "output": {"found": True, "plan": "Basic"},
+                "at": at(i),
+                "offset_ms": 3000 * i,
+                "message_index": i,
+            }
+            for n, i in enumerate(range(5, messages, 10))
+        ],
+        "flow_path": [],
+        "coaching": [],
+        "artifacts": [],
+        "audio": None,
+    }
+
+
+def child(scratch: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from app.cache.store import CacheStore
+    from app.domain import ConversationDetail
+    from ui.pyside_workarounds import keep_singletons_alive
+
+    keep_singletons_alive()
+    from PySide6.QtCore import QEvent, QObject, QStringListModel
+    from PySide6.QtWidgets import QAbstractItemView, QApplication, QListView
+
+    from app import transcript
+    from ui.detail.transcript import TranscriptModel, TranscriptView
+
+    qt = QApplication(["detail-bench"])
+    store = CacheStore.open(scratch / "cache.sqlite3")
+    for conversation_id, count in (("cnv_open", OPEN_MESSAGES), ("cnv_scroll", SCROLL_MESSAGES)):
+        store.write_detail("acme", ConversationDetail.model_validate(_record(conversation_id, count)))
+
+    class Painted(QObject):
+        """Notes the end of the viewport's first paint that shows rows."""
+
+        def __init__(self, view: QListView) -> None:
+            super().__init__(view)
+            self.view, self.at = view, 0.0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and self.view.model().rowCount() and not self.at:
+                self.at = -1.0  # this paint shows rows: stamped once it is over
+            return False
+
+    def until_painted(view: QListView, started: float) -> float:
+        probe = Painted(view)
+        view.viewport().installEventFilter(probe)
+        while probe.at == 0.0:
+            qt.processEvents()
+        qt.processEvents()
+        view.viewport().removeEventFilter(probe)
+        return (time.perf_counter() - started) * 1000
+
+    def shown(view: QListView) -> QListView:
+        view.resize(1000, 780)
+        view.show()
+        qt.processEvents()
+        return view
+
+    model = TranscriptModel()
+    view = shown(TranscriptView(model))
+    opened = []
+    for _ in range(OPENS):
+        model.set_entries(())
+        qt.processEvents()
+        started = time.perf_counter()
+        model.set_entries(transcript.entries(store.detail("acme", "cnv_open")))  # type: ignore[arg-type]
+        opened.append(until_painted(view, started))
+
+    bare_model = QStringListModel()
+    bare = QListView()
+    bare.setModel(bare_model)
+    bare.setWordWrap(True)
+    bare.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    bare.setLayoutMode(QListView.LayoutMode.Batched)
+    shown(bare)
+    db = sqlite3.connect(scratch / "cache.sqlite3")
+    texts_sql = (
+        "SELECT m.text FROM messages m JOIN conversations c ON c.pk = m.conversation_pk "
+        "WHERE c.id = ? ORDER BY m.idx"
+    )
+    bare_opened = []
+    for _ in range(OPENS):
+        bare_model.setStringList([])
+        qt.processEvents()
+        started = time.perf_counter()
+        bare_model.setStringList([row[0] for row in db.execute(texts_sql, ("cnv_open",))])
+        bare_opened.append(until_painted(bare, started))
+
+    def frames(list_view: QListView, rows: int) -> list[float]:
+        rng = random.Random(7)
+        bar = list_view.verticalScrollBar()
+        steps = [None] * PAGES + [rng.randrange(rows) for _ in range(JUMPS)]
+        out = []
+        bar.setValue(0)
+        qt.processEvents()
+        for step in steps:
+            started = time.perf_counter()
+            if step is None:
+                bar.setValue(bar.value() + bar.pageStep())
+            else:
+                list_view.scrollTo(
+                    list_view.model().index(step, 0), QAbstractItemView.ScrollHint.PositionAtTop
+                )
+            list_view.viewport().repaint()
+            out.append((time.perf_counter() - started) * 1000)
+        return out
+
+    model.set_entries(transcript.entries(store.detail("acme", "cnv_scroll")))  # type: ignore[arg-type]
+    until_painted(view, time.perf_counter())
+    print(f"laid out in {_laid_out(qt, view):.2f} s", file=sys.stderr)
+    scroll = frames(view, model.rowCount())
+    bare_model.setStringList([row[0] for row in db.execute(texts_sql, ("cnv_scroll",))])
+    _laid_out(qt, bare)
+    bare_scroll = frames(bare, bare_model.rowCount())
+    result = {
+        "open_ms": opened,
+        "bare_open_ms": bare_opened,
+        "scroll_ms": scroll,
+        "bare_scroll_ms": bare_scroll,
+    }
+    print(PREFIX + json.dumps(result), flush=True)
+    store.close()
+
+
+def _laid_out(qt: Any, view: Any) -> float:
+    """Until a batched layout has placed every row (the last one has a place); its seconds."""
+    started = time.perf_counter()
+    last = view.model().index(view.model().rowCount() - 1, 0)
+    while view.visualRect(last).height() == 0:
+        qt.processEvents()
+    qt.processEvents()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    child(Path(sys.argv[1]))

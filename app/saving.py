@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -51,6 +52,22 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
+
+
+def copy_atomically(source: Path, path: Path) -> None:
+    """Copy `source` to `path` the same way: whole or not at all."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=".convodesk-", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
+    os.close(descriptor)
+    try:
+        shutil.copyfile(source, temporary)
         os.replace(temporary, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

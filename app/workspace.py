@@ -22,14 +22,15 @@ from typing import TypeVar
 from app.api.auth.browser import BrowserOpener
 from app.api.auth.session import AuthSession, SignOutResult
 from app.api.client import ApiClient
-from app.api.errors import ApiError, Offline, SignInRequired
+from app.api.errors import ApiError, Offline, SignInRequired, TooLarge
 from app.api.retry import RetryPolicy
 from app.api.transport import tls_context
 from app.cache.errors import CacheError, NotCached
 from app.cache.location import cache_path
-from app.cache.store import CacheStore
+from app.cache.store import CacheStore, FileKind
 from app.connectivity import Connectivity, Link
 from app.domain import (
+    ArtifactInfo,
     ConversationDetail,
     Filter,
     FlowSummary,
@@ -43,6 +44,7 @@ from app.domain import (
 )
 from app.export.sources import Cancelled, Progress, export_cache, export_server
 from app.notifications import Notifier
+from app.saving import copy_atomically
 from app.settings import ClientSettings, cache_directory, save_settings
 from app.sync.changes import ChangeSync, SyncProgress
 from app.sync.live import LiveEvents
@@ -235,6 +237,35 @@ class Workspace:
         if cached is None:
             raise NotCached(conversation_id)
         return cached
+
+    async def artifact_bytes(self, conversation_id: str, artifact: ArtifactInfo, *, max_bytes: int) -> bytes:
+        """An artifact in memory, for a preview: the copy kept offline when there is one, else the
+        platform's; TooLarge past `max_bytes`, NotCached offline without a copy."""
+        store, tenant = self._require_store()
+        kept = await asyncio.to_thread(
+            store.file_path, tenant, conversation_id, FileKind.ARTIFACT, artifact.id
+        )
+        if kept is not None and kept.exists():
+            if kept.stat().st_size > max_bytes:
+                raise TooLarge(detail=f"{kept.stat().st_size} bytes, over {max_bytes}")
+            return await asyncio.to_thread(kept.read_bytes)
+        if not self.connectivity.state.online:
+            raise NotCached(conversation_id, what=f"The file {artifact.name}")
+        return await self.api.artifact_bytes(conversation_id, artifact.id, max_bytes=max_bytes)
+
+    async def download_artifact(self, conversation_id: str, artifact: ArtifactInfo, dest: Path) -> Path:
+        """The artifact into `dest` (a safe path the user confirmed): from the copy kept offline,
+        else from the platform. An existing file is replaced only once the new one is whole."""
+        store, tenant = self._require_store()
+        kept = await asyncio.to_thread(
+            store.file_path, tenant, conversation_id, FileKind.ARTIFACT, artifact.id
+        )
+        if kept is not None and kept.exists():
+            await asyncio.to_thread(copy_atomically, kept, dest)
+            return dest
+        if not self.connectivity.state.online:
+            raise NotCached(conversation_id, what=f"The file {artifact.name}")
+        return await self.api.download_artifact(conversation_id, artifact.id, dest)
 
     async def delete_conversation(self, conversation_id: str) -> None:
         """Delete on the platform (which checks the user's role), then from the cache with its

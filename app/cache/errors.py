@@ -67,13 +67,18 @@ class CacheBusy(CacheError):
 
 
 class NotCached(CacheError):
-    """Offline, and this conversation was never opened (or kept offline) on this computer."""
+    """Offline, and this conversation (or one of its files) is not on this computer."""
 
-    def __init__(self, conversation_id: str) -> None:
+    def __init__(self, conversation_id: str, *, what: str | None = None) -> None:
+        if what is None:
+            message = (
+                f"Conversation {conversation_id} is not available offline: it has not been opened on "
+                "this computer. It opens once the server is reachable."
+            )
+        else:
+            message = f"{what} is not available offline (it was not kept offline with its conversation)."
         super().__init__(
-            f"Conversation {conversation_id} is not available offline: it has not been opened on this "
-            "computer. It opens once the server is reachable.",
-            detail=f"no full record of {conversation_id} in the cache",
+            message, detail=f"not in the cache: {what or 'the full record'} of {conversation_id}"
         )
         self.conversation_id = conversation_id
 

@@ -27,7 +27,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.domain import Status
+from app.domain import ArtifactKind, Status
 from app.settings import ClientSettings
 from app.transcript import EntryKind
 from tests.client.conftest import FormBrowser
@@ -134,6 +134,33 @@ async def _photograph_detail(app: Application, window: MainWindow, out: Path) ->
         await asyncio.sleep(0.6)
         shots.append(out / f"detail-{choice.value}.png")
         window.grab().save(str(shots[-1]))
+    window.tabs.close_tab(window.tabs.indexOf(view))
+    return shots + await _photograph_artifact(app, window, out)
+
+
+async def _photograph_artifact(app: Application, window: MainWindow, out: Path) -> list[Path]:
+    """A CSV artifact in its preview over the window."""
+    for row in range(min(window.model.rowCount(), 200)):
+        record = window.model.record(row)
+        if record is None or record.status is Status.IN_PROGRESS:
+            continue
+        detail = await app.workspace.conversation(record.id)
+        artifact = next((a for a in detail.artifacts if a.kind is ArtifactKind.CSV), None)
+        if artifact is not None:
+            break
+    else:
+        raise AssertionError("no conversation with a CSV artifact among the first rows")
+    view = window.tabs.open(record)
+    await until(lambda: view.detail is not None, 30, "the conversation")
+    dialog = view.open_artifact(artifact)
+    await until(lambda: dialog.loading.done(), 30, "the preview")
+    shots: list[Path] = []
+    for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
+        app.theme.apply(choice)
+        await asyncio.sleep(0.6)
+        shots.append(out / f"artifact-{choice.value}.png")
+        dialog.grab().save(str(shots[-1]))
+    dialog.close()
     window.tabs.close_tab(window.tabs.indexOf(view))
     return shots
 

@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -282,6 +282,8 @@ def _panel(entry: Entry, palette: QPalette, selected: bool) -> QColor | None:
 class TranscriptView(QListView):
     """The list of entries: selectable (Ctrl+C copies them as lines), calls expand on click."""
 
+    artifact_requested = Signal(object)  # the ArtifactInfo of an artifact entry activated
+
     def __init__(self, model: TranscriptModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("transcript")
@@ -296,11 +298,20 @@ class TranscriptView(QListView):
         self.setBatchSize(200)
         self.setWordWrap(True)
         self.setUniformItemSizes(False)
-        self.clicked.connect(lambda index: self._model.toggle(index.row()))
+        self.clicked.connect(lambda index: self._activate(index.row()))
+
+    def _activate(self, row: int) -> None:
+        """A click (or Space): a function call expands or folds, an artifact opens."""
+        artifact = self._model.entry(row).artifact
+        if artifact is not None:
+            self.artifact_requested.emit(artifact)
+        else:
+            self._model.toggle(row)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Space and self.currentIndex().isValid():
-            self._model.toggle(self.currentIndex().row())
+        keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if event.key() in keys and self.currentIndex().isValid():
+            self._activate(self.currentIndex().row())
             return
         if event.matches(QKeySequence.StandardKey.Copy):
             self.copy_selection()

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 from app import transcript
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
-from app.domain import Conversation, ConversationDetail, EventType, LiveEvent, Role, Status
+from app.domain import ArtifactInfo, Conversation, ConversationDetail, EventType, LiveEvent, Role, Status
 from app.saving import SaveFailed
 from app.workspace import Workspace
 from ui import icons
+from ui.detail.artifact_dialog import ArtifactDialog
 from ui.detail.export import TranscriptFormat, ask_path, export
 from ui.detail.facts import FactsPanel
 from ui.detail.find_bar import FindBar
@@ -62,6 +63,8 @@ class DetailView(QWidget):
         self.notice.setWordWrap(True)
         self.model = TranscriptModel(self)
         self.transcript = TranscriptView(self.model)
+        self.transcript.artifact_requested.connect(self.open_artifact)
+        self.artifacts: list[ArtifactDialog] = []  # open previews, closed with the view
         self.find_bar = FindBar(self)
         self.find_bar.changed.connect(self._find)
         self.find_bar.step.connect(self._step)
@@ -134,6 +137,15 @@ class DetailView(QWidget):
             self.facts.show_summary(summary)
             if summary.status is not Status.IN_PROGRESS and self.detail.status is Status.IN_PROGRESS:
                 spawn(self.reload())  # ended: the whole record now
+
+    def open_artifact(self, artifact: ArtifactInfo) -> ArtifactDialog:
+        """Its preview in a window of its own (several can be open), with Download…."""
+        dialog = ArtifactDialog(self.workspace, self.conversation_id, artifact, self)
+        dialog.failed.connect(self.failed.emit)
+        dialog.finished.connect(lambda _code: self.artifacts.remove(dialog))
+        self.artifacts.append(dialog)
+        dialog.show()
+        return dialog
 
     def start_find(self) -> None:
         self.find_bar.start()

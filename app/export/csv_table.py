@@ -186,51 +186,52 @@ class CsvTableWriter:
             os.close(fd)
             self.abort()
             raise
-        try:
-            self._file.write(codecs.BOM_UTF8)
-            self._writer.writerow([neutralise(COLUMN_TITLES[c]) for c in self.columns])
-            self._flush_text()
-        except OSError as exc:
-            self.abort()
-            raise export_error(exc, dest) from None
-        except BaseException:
-            self.abort()
-            raise
+        self._guarded(self._write_header)
+
+    def _write_header(self) -> None:
+        assert self._file is not None
+        self._file.write(codecs.BOM_UTF8)
+        self._write_cells([[neutralise(COLUMN_TITLES[c]) for c in self.columns]])
 
     def write_rows(self, rows: Iterable[Conversation]) -> int:
         """Write these rows; returns how many."""
-        texts = self._texts
-        return self.write_texts([texts(row) for row in rows])
-
-    def write_texts(self, rows: Sequence[Sequence[str]]) -> int:
-        """Write rows given as their cell texts (one per column, not yet neutralised)."""
-        leads = FORMULA_LEADS
+        texts, leads = self._texts, FORMULA_LEADS
         # neutralise(), inlined: a dozen calls a row add up over a million rows.
-        return self.write_neutralised([["'" + t if t.startswith(leads) else t for t in row] for row in rows])
+        cells = [["'" + t if t.startswith(leads) else t for t in texts(row)] for row in rows]
+        self._guarded(lambda: self._write_cells(cells))
+        self.rows_written += len(cells)
+        return len(cells)
 
-    def write_neutralised(self, rows: Sequence[Sequence[str]]) -> int:
-        """Write rows whose cell texts have been through neutralise() already (the cache's
-        fast path does it in SQL)."""
+    def write_lines(self, lines: str, rows: int) -> int:
+        """Write `rows` rows given as their CSV lines, each ended by CRLF (csv_block);
+        returns `rows`."""
+        self._guarded(lambda: self._write(lines))
+        self.rows_written += rows
+        return rows
+
+    def _guarded(self, write: Callable[[], None]) -> None:
+        """Run `write`; any failure aborts the file, a failure of the disk as an ExportError."""
         if self._file is None:
             raise RuntimeError("the writer is not open (or was committed or aborted)")
         try:
-            self._writer.writerows(rows)
-            self._flush_text()
+            write()
         except OSError as exc:
             self.abort()
             raise export_error(exc, self.dest) from None
         except BaseException:
             self.abort()
             raise
-        self.rows_written += len(rows)
-        return len(rows)
 
-    def _flush_text(self) -> None:
-        assert self._file is not None
-        # Strict UTF-8 cannot fail: records refuse lone surrogates, SQLite text is valid.
-        self._file.write(self._text.getvalue().encode("utf-8"))
+    def _write_cells(self, rows: Sequence[Sequence[str]]) -> None:
+        self._writer.writerows(rows)
+        self._write(self._text.getvalue())
         self._text.seek(0)
         self._text.truncate()
+
+    def _write(self, text: str) -> None:
+        assert self._file is not None
+        # Strict UTF-8 cannot fail: records refuse lone surrogates, SQLite text is valid.
+        self._file.write(text.encode("utf-8"))
 
     def commit(self) -> Path:
         """Make the file durable and put it in place of `dest`; returns `dest`."""

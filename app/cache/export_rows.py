@@ -69,7 +69,7 @@ def _unsure(columns: Sequence[TableColumn]) -> str:
 class ExportRows:
     """Reads cached rows by key (CacheStore.row_keys) for an export of `columns`, in the
     keys' order; a row deleted or evicted since is left out. Its own read-only sqlite3
-    connection, closed by close()."""
+    connection, closed by close(), usable from any thread but by one at a time."""
 
     def __init__(self, path: Path, tenant: str, columns: Sequence[TableColumn]) -> None:
         self.columns = tuple(dict.fromkeys(columns))
@@ -86,7 +86,9 @@ class ExportRows:
         read = ", ".join(f"c.{name}" for name in codec.SUMMARY_READ_COLUMNS)
         self._records = f"SELECT {read} {rows} ORDER BY k.key"
         with translated(path):
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._db = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
             try:
                 self._db.execute("PRAGMA query_only = ON")
             except BaseException:

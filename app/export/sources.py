@@ -11,13 +11,15 @@ awaits the network and writes each page from a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from app.api.client import ApiClient
-from app.cache.export_rows import ExportRows
+from app.cache.export_rows import ColumnTexts, ExportRows
+from app.cache.queries import RowKeys
 from app.cache.store import CacheStore
 from app.domain import Filter, SearchPage, Sort, TableColumn
 from app.export.csv_block import BlockFormatter, Unformatted
@@ -36,8 +38,10 @@ BLOCK = 5000
 # Building a Conversation per row and formatting it in Python reaches ~20,000 rows/s; the
 # export reads a block's rows column by column instead (app.cache.export_rows) and formats
 # whole columns (csv_block). A block that the column read or the formatter cannot vouch for
-# is written from its records, every value checked. tests/client/test_export_csv.py holds
-# the bytes equal to the records' and bench/export_bench.py measures the rate.
+# is written from its records, every value checked. SQLite reads a block without holding
+# the GIL, so the next block is read in a worker thread while this one is formatted.
+# tests/client/test_export_csv.py holds the bytes equal to the records' and
+# bench/export_bench.py measures the rate.
 
 
 def export_cache(
@@ -59,29 +63,52 @@ def export_cache(
     keys = store.row_keys(tenant, filter, sort, now=now)
     total = len(keys)
     formatter = BlockFormatter(columns)
-    with CsvTableWriter(out_path, columns) as out, ExportRows(store.path, tenant, columns) as reader:
+    with (
+        CsvTableWriter(out_path, columns) as out,
+        ExportRows(store.path, tenant, columns) as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="export-read") as pool,  # its exit waits for a read
+    ):
         _report(progress, 0, total)
-        for start in range(0, total, block):
+        read = 0
+        for chunk, columns_read in _read_ahead(pool, reader, keys, block):
             _check(cancelled)
-            _write_block(out, reader, formatter, keys[start : start + block].tolist())
-            read = min(total, start + block)
+            block_read = columns_read.result()
+            if not _write_columns(out, formatter, block_read):
+                out.write_rows(pool.submit(reader.records_of, chunk).result())
+            read += len(chunk)
             _report(progress, out.rows_written, total - (read - out.rows_written))  # less rows gone
         _check(cancelled)
         out.commit()
     return out.rows_written
 
 
-def _write_block(out: CsvTableWriter, reader: ExportRows, formatter: BlockFormatter, keys: list[int]) -> None:
-    """The rows of these keys, formatted by column, or from their records when a value is
-    one that the column read or the formatter cannot vouch for."""
-    block = reader.columns_of(keys)
-    if block is not None:
-        try:
-            out.write_lines(formatter.lines(block), block.rows)
-            return
-        except Unformatted:
-            pass
-    out.write_rows(reader.records_of(keys))
+def _read_ahead(
+    pool: ThreadPoolExecutor, reader: ExportRows, keys: RowKeys, size: int
+) -> Iterator[tuple[list[int], Future[ColumnTexts | None]]]:
+    """Each block's keys and the read of its columns; the next block's read is under way
+    before a block is handed out."""
+    pending: tuple[list[int], Future[ColumnTexts | None]] | None = None
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size].tolist()
+        submitted = (chunk, pool.submit(reader.columns_of, chunk))
+        if pending is not None:
+            yield pending
+        pending = submitted
+    if pending is not None:
+        yield pending
+
+
+def _write_columns(out: CsvTableWriter, formatter: BlockFormatter, block: ColumnTexts | None) -> bool:
+    """Write the block formatted by column; False when the read or the formatter cannot
+    vouch for one of its values (the block is then written from its records)."""
+    if block is None:
+        return False
+    try:
+        lines = formatter.lines(block)
+    except Unformatted:
+        return False
+    out.write_lines(lines, block.rows)
+    return True
 
 
 # --- the platform -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from app.domain import (
     ArtifactInfo,
     ConversationDetail,
     Filter,
+    Flow,
     FlowSummary,
     LiveEvent,
     Me,
@@ -236,6 +237,22 @@ class Workspace:
         cached = await asyncio.to_thread(store.detail, tenant, conversation_id)
         if cached is None:
             raise NotCached(conversation_id)
+        return cached
+
+    async def flow(self, flow_id: str) -> Flow:
+        """A flow graph: the platform's when online (kept in the cache), else the cached one."""
+        store, tenant = self._require_store()
+        if self.connectivity.state.online:
+            try:
+                flow = await self.api.flow(flow_id)
+            except Offline:
+                pass
+            else:
+                await asyncio.to_thread(store.write_flow, tenant, flow)
+                return flow
+        cached = await asyncio.to_thread(store.flow, tenant, flow_id)
+        if cached is None:
+            raise NotCached(flow_id, what="This flow")
         return cached
 
     async def artifact_bytes(self, conversation_id: str, artifact: ArtifactInfo, *, max_bytes: int) -> bytes:

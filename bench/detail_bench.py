@@ -14,6 +14,10 @@ realistic lengths, a function call every tenth message, some coaching), then mea
                           through the 10,000-message transcript (each frame: the scroll and
                           the viewport's repaint). Bound: the bare QListView, same steps.
                           Goal <= 16 ms
+    flow.layout.30        ms to lay out a synthetic flow of 30 (and 300) nodes with branches and
+    flow.layout.300       loops (app.flow_layout, off the GUI thread in the app); median of 5.
+                          Bound: graphlib's topological order of the same graph, its loops
+                          removed (the least any layered layout must do). Goals <= 100 ms, <= 1 s
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ SENTENCES = (
 
 
 def run(scale: str) -> None:
+    _flow_layouts()
     with tempfile.TemporaryDirectory(prefix="convodesk-detail-bench-") as scratch:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=scratch)
         command = [sys.executable, "-m", "bench.detail_bench", scratch]
@@ -66,6 +71,66 @@ def run(scale: str) -> None:
     log(f"detail.scroll: app ms [{summary(frames)}]; bare QListView ms [{summary(bare)}]")
     p99 = percentile(frames, 99)
     emit("detail.scroll.10000", p99, "ms", percentile(bare, 99), "<= 16 ms p99", SCROLL_MESSAGES, p99 <= 16)
+
+
+def _synthetic_flow(nodes: int) -> Any:
+    """A flow of `nodes` nodes: a forward branching graph plus loops back (questions asked again)."""
+    from app.domain import Flow
+
+    rng = random.Random(nodes)
+    edges = [
+        (i, rng.randrange(i + 1, nodes))
+        for i in range(nodes - 1)
+        for _ in range(2 if rng.random() < 0.3 else 1)
+    ]
+    edges += [
+        (rng.randrange(nodes // 2, nodes), rng.randrange(0, nodes // 2)) for _ in range(max(1, nodes // 15))
+    ]
+    return Flow.model_validate(
+        {
+            "id": f"flow_{nodes}",
+            "name": "Bench",
+            "description": "",
+            "entry_node": "n0",
+            "nodes": [
+                {"id": f"n{i}", "kind": "start" if i == 0 else "message", "label": f"Step {i}"}
+                for i in range(nodes)
+            ],
+            "edges": [{"source": f"n{a}", "target": f"n{b}", "condition": ""} for a, b in edges],
+        }
+    )
+
+
+def _flow_layouts() -> None:
+    from graphlib import TopologicalSorter
+
+    from app.flow_layout import layered
+
+    for nodes, goal_ms in ((30, 100.0), (300, 1000.0)):
+        flow = _synthetic_flow(nodes)
+        times, bounds = [], []
+        for _ in range(5):
+            started = time.perf_counter()
+            layered(flow)
+            times.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            forward = TopologicalSorter()
+            for edge in flow.edges:
+                if int(edge.source[1:]) < int(edge.target[1:]):  # the loops back left out
+                    forward.add(edge.target, edge.source)
+            list(forward.static_order())
+            bounds.append((time.perf_counter() - started) * 1000)
+        log(f"flow.layout.{nodes}: ms [{summary(times)}]; topological order ms [{summary(bounds)}]")
+        median = percentile(times, 50)
+        emit(
+            f"flow.layout.{nodes}",
+            median,
+            "ms",
+            percentile(bounds, 50),
+            f"<= {goal_ms:g} ms",
+            nodes,
+            median <= goal_ms,
+        )
 
 
 # --- the child -----------------------------------------------------------------------------

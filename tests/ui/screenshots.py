@@ -117,7 +117,7 @@ async def _photograph_detail(app: Application, window: MainWindow, out: Path) ->
         if record is None or record.status is Status.IN_PROGRESS:
             continue
         detail = await app.workspace.conversation(record.id)
-        if detail.function_calls and len(detail.messages) >= 6:
+        if detail.function_calls and len(detail.messages) >= 6 and detail.flow_path:
             break
     else:
         raise AssertionError("no conversation with function calls among the first rows")

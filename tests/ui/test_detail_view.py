@@ -342,3 +342,39 @@ def test_a_conversation_exports_as_text_json_and_a_pdf_that_reads_back(
         window.close()
 
     run(scenario(), 120)
+
+
+def test_the_flow_shows_the_path_and_a_node_of_it_brings_its_message_into_view(
+    ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]
+) -> None:
+    app = signing_in_app(ui_platform, tmp_path, qapp)
+
+    async def scenario() -> None:
+        window = await _signed_in_window(app)
+        await _synced(window)
+        row = await _row_with(window, lambda d: len(d.flow_path) >= 3 and len(d.messages) >= 6, ui_platform)
+        view = await _open_row(window, row)
+        await until(lambda: view.flow_view.layout_ is not None, 15, "the flow laid out")
+        detail, graph = view.detail, view.flow_view
+        assert detail is not None and graph.flow is not None and graph.flow.id == detail.flow_id
+        assert graph.layout_ is not None
+        assert {s.node_id for s in detail.flow_path} <= set(graph.layout_.positions)
+        assert not graph.notice.isVisible()
+        last = max(detail.flow_path, key=lambda s: s.message_index)
+        step = graph.first_step(last.node_id)
+        assert step is not None
+        graph.step_requested.emit(step)  # what a click on that node does
+        current = view.transcript.currentIndex()
+        assert view.model.entry(current.row()).message_index == step.message_index
+        assert view.transcript.viewport().rect().intersects(view.transcript.visualRect(current))
+        # A path through a node the flow does not have: said in the panel, the rest drawn.
+        odd = (
+            *detail.flow_path,
+            detail.flow_path[0].model_copy(update={"node_id": "no-such-node", "step": 99}),
+        )
+        await graph.show_flow(graph.flow, odd, None)
+        assert "does not match" in graph.notice.text() and graph.plot.isVisibleTo(view)
+        await app.workspace.close()
+        window.close()
+
+    run(scenario(), 120)

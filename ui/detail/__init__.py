@@ -1,1 +1,1 @@
-"""The conversation detail view: transcript, facts, and (later) flow and audio."""
+"""The conversation detail view: transcript, facts, flow graph, artifacts, export and delete."""

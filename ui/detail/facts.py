@@ -54,6 +54,7 @@ class FactsPanel(QScrollArea):
         self.setObjectName("facts")
         self.setAccessibleName("Conversation details")
         self.setWidgetResizable(True)
+        self.setMinimumWidth(300)
         self.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget()
         form = QFormLayout(inner)

@@ -26,7 +26,16 @@ from PySide6.QtWidgets import (
 from app import transcript
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
-from app.domain import ArtifactInfo, Conversation, ConversationDetail, EventType, LiveEvent, Role, Status
+from app.domain import (
+    ArtifactInfo,
+    Conversation,
+    ConversationDetail,
+    EventType,
+    FlowStep,
+    LiveEvent,
+    Role,
+    Status,
+)
 from app.saving import SaveFailed
 from app.workspace import Workspace
 from ui import icons
@@ -34,6 +43,7 @@ from ui.detail.artifact_dialog import ArtifactDialog
 from ui.detail.export import TranscriptFormat, ask_path, export
 from ui.detail.facts import FactsPanel
 from ui.detail.find_bar import FindBar
+from ui.detail.flow_view import FlowView
 from ui.detail.transcript import TranscriptModel, TranscriptView
 from ui.table.columns import full_date
 from ui.tasks import dialog_result, spawn
@@ -78,8 +88,15 @@ class DetailView(QWidget):
         column.addWidget(self.find_bar)
         column.addWidget(self.notice)
         column.addWidget(self.transcript, 1)
+        self.flow_view = FlowView()
+        self.flow_view.step_requested.connect(self.show_step)
+        reading = QSplitter(Qt.Orientation.Vertical)
+        reading.addWidget(self.flow_view)
+        reading.addWidget(centre)
+        reading.setStretchFactor(0, 2)
+        reading.setStretchFactor(1, 3)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(centre)
+        splitter.addWidget(reading)
         splitter.addWidget(self.facts)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -135,6 +152,9 @@ class DetailView(QWidget):
         if summary is not None:
             self.row = summary
             self.facts.show_summary(summary)
+            self.flow_view.show_current(
+                summary.current_node if summary.status is Status.IN_PROGRESS else None
+            )
             if summary.status is not Status.IN_PROGRESS and self.detail.status is Status.IN_PROGRESS:
                 spawn(self.reload())  # ended: the whole record now
 
@@ -222,6 +242,7 @@ class DetailView(QWidget):
         self.show_detail(detail)
 
     def show_detail(self, detail: ConversationDetail) -> None:
+        first = self.detail is None
         self.detail = detail
         self.export_button.setEnabled(True)
         self.facts.show_detail(detail)
@@ -229,7 +250,36 @@ class DetailView(QWidget):
         self.model.set_entries(entries)
         self.notice.setVisible(not entries)
         self.notice.setText("This conversation has no messages.")
+        if first:
+            spawn(self._load_flow(detail))
         self.loaded.emit()
+
+    async def _load_flow(self, detail: ConversationDetail) -> None:
+        if detail.flow_id is None:
+            self.flow_view.say("This conversation followed no flow.")
+            return
+        try:
+            flow = await self.workspace.flow(detail.flow_id)
+        except (ApiError, CacheError) as exc:
+            self.flow_view.say(f"The flow cannot be shown: {exc.message}")
+            return
+        await self.flow_view.show_flow(flow, detail.flow_path, self.row.current_node)
+
+    def show_step(self, step: FlowStep) -> None:
+        """The transcript at the first message of a step of the path (a node clicked)."""
+        row = next(
+            (
+                r
+                for r in range(self.model.rowCount())
+                if self.model.entry(r).message_index == step.message_index
+            ),
+            None,
+        )
+        if row is None:
+            return
+        index = self.model.index(row)
+        self.transcript.setCurrentIndex(index)
+        self.transcript.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def close_view(self) -> None:
         if not self._loading.done():

@@ -102,6 +102,8 @@ Figures:
                                   transcript painted; bound: raw sqlite3 texts in a bare QListView
     detail.scroll.10000           p99 frame (ms) of PageDowns and jumps in a 10,000-message
                                   transcript; bound: the bare QListView, same steps
+    flow.layout.30 / .300         ms to lay out flows of 30 and 300 nodes; bound: a topological order
+    waveform.peaks.60min          s for the peaks of an hour of stereo WAV; bound: numpy in memory
 
 Also: `python -m bench.explain [CASE ...] [--db URL]` prints EXPLAIN (ANALYZE, BUFFERS)
 of the SQL the server runs for each search case (--cursor-pages N: for page N+1).

@@ -18,6 +18,9 @@ realistic lengths, a function call every tenth message, some coaching), then mea
     flow.layout.300       loops (app.flow_layout, off the GUI thread in the app); median of 5.
                           Bound: graphlib's topological order of the same graph, its loops
                           removed (the least any layered layout must do). Goals <= 100 ms, <= 1 s
+    waveform.peaks.60min  s to compute the peaks of a 60-minute stereo 16-bit 16 kHz WAV
+                          (app.waveform, read a block at a time). Bound: numpy reading the whole
+                          file at once and reducing each channel in memory. Goal <= 1 s
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ SENTENCES = (
 
 def run(scale: str) -> None:
     _flow_layouts()
+    _waveform()
     with tempfile.TemporaryDirectory(prefix="convodesk-detail-bench-") as scratch:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=scratch)
         command = [sys.executable, "-m", "bench.detail_bench", scratch]
@@ -99,6 +103,41 @@ def _synthetic_flow(nodes: int) -> Any:
             "edges": [{"source": f"n{a}", "target": f"n{b}", "condition": ""} for a, b in edges],
         }
     )
+
+
+def _waveform() -> None:
+    import wave
+
+    import numpy as np
+
+    from app.waveform import BUCKETS, peaks
+
+    rate, seconds = 16_000, 3600
+    with tempfile.TemporaryDirectory(prefix="convodesk-wave-bench-") as scratch:
+        path = Path(scratch) / "hour.wav"
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(2)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            chunk = (np.random.default_rng(1).normal(0, 3000, (rate * 60, 2))).astype(np.int16).tobytes()
+            for _ in range(seconds // 60):
+                out.writeframes(chunk)
+        times, bounds = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            found = peaks(path)
+            times.append(time.perf_counter() - started)
+            assert found.low.shape == (2, BUCKETS) and (found.high > 0).all()  # every slice read
+            started = time.perf_counter()
+            samples = np.fromfile(path, dtype=np.int16, offset=44).reshape(-1, 2)
+            for channel in range(2):
+                column = np.ascontiguousarray(samples[:, channel])
+                usable = column[: len(column) // BUCKETS * BUCKETS].reshape(BUCKETS, -1)
+                usable.min(axis=1), usable.max(axis=1)
+            bounds.append(time.perf_counter() - started)
+    log(f"waveform.peaks: s [{summary(times)}]; numpy whole file s [{summary(bounds)}]")
+    best = min(times)
+    emit("waveform.peaks.60min", best, "s", min(bounds), "<= 1 s", seconds, best <= 1.0)
 
 
 def _flow_layouts() -> None:

@@ -340,7 +340,7 @@ class Workspace:
         store, tenant = self._require_store()
         if self.connectivity.state.online:
             return await export_server(
-                self.api, tenant, f, sort, columns, out, progress=progress, cancelled=cancelled
+                self.api, f, sort, columns, out, progress=progress, cancelled=cancelled
             )
         return await asyncio.to_thread(
             export_cache,

@@ -181,14 +181,11 @@ async def _export_online(settings: ClientSettings, name: str, out: Path, progres
                 f"you are not signed in to {settings.server_url}: sign in with Convodesk first "
                 "(or export with --offline)."
             )
-        tenant = session.tenant
-        if tenant is None:
+        if session.tenant is None:  # the client's URLs name it
             raise CommandError("choose an organisation in Convodesk first: you belong to several.")
         async with ApiClient(session, settings) as api:
             view = pick_view([ExportView.of(v) for v in await api.views()], name)
-            return await export_server(
-                api, tenant, view.filter, view.sort, view.columns, out, progress=progress
-            )
+            return await export_server(api, view.filter, view.sort, view.columns, out, progress=progress)
     finally:
         await session.aclose()
 

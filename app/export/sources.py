@@ -129,7 +129,6 @@ async def server_pages(
 
 async def export_server(
     api: ApiClient,
-    tenant: str,
     filter: Filter,
     sort: Sort,
     columns: Sequence[TableColumn],
@@ -145,7 +144,6 @@ async def export_server(
     carry it). The first page's `total` (an estimate above 1,000 on PostgreSQL) is the
     expected count until the last page. Raises ExportCancelled (also when the task is
     cancelled: nothing written), ExportError, ApiError."""
-    del tenant  # in the client's URLs already
     out = CsvTableWriter(out_path, columns)
     await _in_thread(out.open)
     try:

@@ -591,7 +591,7 @@ async def test_an_export_of_the_platform_is_its_search_in_order(
             seen: list[tuple[int, int]] = []
             out = tmp_path / "production.csv"
             written = await export_server(
-                api, TENANT, f, sort, ALL, out, progress=lambda *a: seen.append(a), page=97
+                api, f, sort, ALL, out, progress=lambda *a: seen.append(a), page=97
             )
             rows = read_back(out)
             assert written == len(expected) == len(rows) - 1
@@ -604,7 +604,6 @@ async def test_an_export_of_the_platform_is_its_search_in_order(
             with pytest.raises(ExportCancelled):
                 await export_server(
                     api,
-                    TENANT,
                     f,
                     sort,
                     ALL,
@@ -616,7 +615,7 @@ async def test_an_export_of_the_platform_is_its_search_in_order(
             assert out.read_text() == "kept" and leftovers(tmp_path) == []
 
             cut = tmp_path / "t.csv"
-            task = asyncio.ensure_future(export_server(api, TENANT, f, sort, ALL, cut, page=20))
+            task = asyncio.ensure_future(export_server(api, f, sort, ALL, cut, page=20))
             await asyncio.sleep(0.05)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

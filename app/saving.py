@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 MAX_STEM = 120  # characters: room for a folder path on systems with a 255-byte name limit
@@ -42,34 +43,32 @@ class SaveFailed(Exception):
         super().__init__(self.message)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it: a failure (a full disk, a
-    folder that went) leaves no half-written file and any file already at `path` untouched."""
+@contextlib.contextmanager
+def saving(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` to write to, renamed to `path` when the block ends well: a
+    failure (a full disk, a folder that went) leaves no half-written file and any file already
+    at `path` untouched. OS errors become SaveFailed."""
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=".convodesk-", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
-
-
-def copy_atomically(source: Path, path: Path) -> None:
-    """Copy `source` to `path` the same way: whole or not at all."""
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=".convodesk-", suffix=".part", dir=path.parent)
+        descriptor, name = tempfile.mkstemp(prefix=".convodesk-", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
     os.close(descriptor)
+    temporary = Path(name)
     try:
-        shutil.copyfile(source, temporary)
+        yield temporary
         os.replace(temporary, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
         raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    with saving(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def copy_atomically(source: Path, path: Path) -> None:
+    with saving(path) as temporary:
+        shutil.copyfile(source, temporary)

@@ -58,6 +58,9 @@ class Scratch:
             XDG_RUNTIME_DIR=str(self.root / "runtime"),
             PYTHONUNBUFFERED="1",
         )
+        # An installed app has its modules compiled; the warm-up launch writes them here (with
+        # PYTHONDONTWRITEBYTECODE set, every launch would compile the project's source again).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.pop("DISPLAY", None)
         env.pop("WAYLAND_DISPLAY", None)
         return env

@@ -4,8 +4,6 @@ printable PDF (Qt's printing, from the same plain text: nothing in it is read as
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app import transcript
 from app.domain import Conversation, ConversationDetail
-from app.saving import SaveFailed, safe_file_name, write_atomically
+from app.saving import SaveFailed, safe_file_name, saving, write_atomically
 
 FOLDER_KEY = "transcripts/folder"
 
@@ -75,25 +73,15 @@ def print_pdf(detail: ConversationDetail, path: Path) -> None:
     document.setDefaultFont(QFont(QFont().family(), 10))
     document.setPlainText(transcript.as_text(detail))  # plain text: no markup is ever interpreted
     document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, f"Conversation {detail.id}")
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=".convodesk-", suffix=".pdf", dir=path.parent)
-    except OSError as exc:
-        raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
-    os.close(descriptor)
-    try:
+    with saving(path) as temporary:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(temporary)
+        printer.setOutputFileName(str(temporary))
         margins = QMarginsF(18, 18, 18, 18)
         portrait = QPageLayout.Orientation.Portrait
         page = QPageLayout(QPageSize(QPageSize.PageSizeId.A4), portrait, margins, QPageLayout.Unit.Millimeter)
         printer.setPageLayout(page)
         printer.setDocName(f"Conversation {detail.id}")
         document.print_(printer)
-        if printer.printerState() == QPrinter.PrinterState.Error or Path(temporary).stat().st_size == 0:
+        if printer.printerState() == QPrinter.PrinterState.Error or temporary.stat().st_size == 0:
             raise SaveFailed(path, "the PDF could not be written")
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise SaveFailed(path, exc.strerror or type(exc).__name__) from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)

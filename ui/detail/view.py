@@ -121,8 +121,10 @@ class DetailView(QWidget):
         bar.addWidget(self.export_button)
         self.delete_action = bar.addAction(icons.icon("delete"), "Delete…")
         self.delete_action.triggered.connect(lambda: spawn(self.delete()))
-        role = self.workspace.membership.known_role if self.workspace.membership else None
-        if role not in DELETING_ROLES:
+        membership = self.workspace.membership
+        if membership is None:  # offline or signed out: the platform cannot be asked
+            self.delete_action.setToolTip("Deleting a conversation needs a connection to the platform.")
+        elif membership.known_role not in DELETING_ROLES:
             self.delete_action.setEnabled(False)
             self.delete_action.setToolTip("Your role cannot delete conversations.")
         else:

@@ -4,8 +4,8 @@ Run from the repository root, with the server's virtualenv:
 
     python -m bench [NAME ...] [--scale quick|full] [--pg URL] [--reseed] [--keep]
 
-    NAME     seed, search, events, sync, cache, live, export, window (default: all, in that
-             order)
+    NAME     seed, search, events, sync, cache, live, live_apply, export, window (default:
+             all, in that order)
     --scale  quick: 10,000 conversations, about a minute in all on an idle 2-core
              machine (a smoke test: its figures are indicative only);
              full: 1,000,000 conversations (the scale the goals are set for;
@@ -71,6 +71,12 @@ Figures:
     live.apply                    p99 (ms) per event from a WebSocket message's arrival to the
                                   end of its notification (validate, apply to the cache,
                                   notify), 500 simulated live calls; bound: validating alone
+    live_apply.message            p99 (ms) of CacheStore.apply_events for a message of 50 events
+                                  on a copy of the cache bench's file (the window bench's live
+                                  traffic: 500 calls, 1,000 events/s); bound: the same rows
+                                  written by raw sqlite3 on a second copy, no content index
+    live_apply.rate               events/s apply_events keeps up with; bound: the offered 1,000/s
+                                  (also `python -m bench.live_apply_bench [--cache FILE]`)
 
     export.cache.rate             rows/s of the CSV export of every cached row (quick: 20,000,
                                   full: 200,000 summaries; all twelve columns, best of 1 / 3
@@ -139,7 +145,7 @@ import traceback
 
 from bench.common import DEFAULT_PG, ROOT, SCALES, Context, log
 
-BENCHES = ("seed", "search", "events", "sync", "cache", "live", "export", "window", "detail")
+BENCHES = ("seed", "search", "events", "sync", "cache", "live", "live_apply", "export", "window", "detail")
 EXPORT = {"quick": (20_000, 1), "full": (200_000, 3)}  # rows cached and exported, timed runs
 
 
@@ -191,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
                 from bench import live_bench
 
                 live_bench.run(ctx)
+            elif name == "live_apply":
+                from bench import live_apply_bench
+
+                live_apply_bench.run(ctx)
             elif name == "export":
                 from bench import export_bench
 

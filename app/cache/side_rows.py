@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 from sqlalchemy import Connection, and_, delete, update
@@ -31,33 +31,43 @@ _FIRST, _SECOND = (
     if sqlite3.sqlite_version_info >= (3, 38)
     else ("json_extract(p.value, '$[0]')", "json_extract(p.value, '$[1]')")
 )
+# Each side table, by the summary's JSON column it is made from.
+TABLES = {
+    "functions": conversation_functions.name,
+    "tags": conversation_tags.name,
+    "parameters": conversation_parameters.name,
+}
+_PAIRS = f"SELECT c.pk, {_FIRST}, {_SECOND} FROM conversations AS c, json_each(c.{{column}}) AS p"
 # OR IGNORE: a value listed twice is one row.
-_INSERT_SQL = (
-    "INSERT OR IGNORE INTO conversation_functions (conversation_pk, name) "
+_INSERT_SQL = {
+    "functions": "INSERT OR IGNORE INTO conversation_functions (conversation_pk, name) "
     f"SELECT c.pk, p.value FROM conversations AS c, json_each(c.functions) AS p WHERE c.pk IN ({_PKS})",
-    *(
-        f"INSERT OR IGNORE INTO {table} (conversation_pk, key, value) SELECT c.pk, {_FIRST}, {_SECOND} "
-        f"FROM conversations AS c, json_each(c.{column}) AS p WHERE c.pk IN ({_PKS})"
-        for table, column in (("conversation_tags", "tags"), ("conversation_parameters", "parameters"))
-    ),
-)
-_DELETE_SQL = tuple(
-    f"DELETE FROM {table.name} WHERE conversation_pk IN ({_PKS})"
-    for table in (conversation_functions, conversation_tags, conversation_parameters)
-)
+    **{
+        column: f"INSERT OR IGNORE INTO {TABLES[column]} (conversation_pk, key, value) "
+        f"{_PAIRS.format(column=column)} WHERE c.pk IN ({_PKS})"
+        for column in ("tags", "parameters")
+    },
+}
+_DELETE_SQL = {
+    column: f"DELETE FROM {table} WHERE conversation_pk IN ({_PKS})" for column, table in TABLES.items()
+}
 
 
 def insert(conn: Connection, pks: Sequence[int]) -> None:
     """The side rows of conversations just written (none of theirs may be left)."""
     listed = (_encode(list(pks)).decode(),)
-    for sql in _INSERT_SQL:
+    for sql in _INSERT_SQL.values():
         conn.exec_driver_sql(sql, listed)
 
 
-def delete_for(conn: Connection, pks: Sequence[int]) -> None:
-    listed = (_encode(list(pks)).decode(),)
-    for sql in _DELETE_SQL:
-        conn.exec_driver_sql(sql, listed)
+def rewrite(conn: Connection, changed: Mapping[str, Sequence[int]]) -> None:
+    """The side rows made from each JSON column (a key of TABLES), again, for the conversations whose column
+    changed (a live update rarely changes any: it costs nothing then)."""
+    for column, pks in changed.items():
+        if pks:
+            listed = (_encode(list(pks)).decode(),)
+            conn.exec_driver_sql(_DELETE_SQL[column], listed)
+            conn.exec_driver_sql(_INSERT_SQL[column], listed)
 
 
 _COUNT_IN_SQL = (

@@ -27,6 +27,8 @@ from app.domain import (
     Filter,
     Flow,
     FlowSummary,
+    KeyValue,
+    KeyValuePair,
     LiveEvent,
     Sort,
     Status,
@@ -449,6 +451,52 @@ def test_a_burst_of_live_events_is_applied_as_one_at_a_time(
     rows, kept, _search, cursor = together
     assert len(rows) == 3 and kept[2] is None and cursor == burst[-1].cursor  # type: ignore[arg-type]
     assert len(kept[0].messages) == len(details[0].messages) + len(texts)  # type: ignore[index,union-attr]
+
+
+def test_newer_summaries_leave_the_rows_a_fresh_write_of_the_last_leaves(
+    tmp_path: Path, acme_corpus: TenantCorpus
+) -> None:
+    """Updates write only the columns and side rows that changed: the same tables as writing
+    the last version alone, whichever columns changed on the way."""
+    first, other = acme_corpus.details[0].summary_record(), acme_corpus.details[1].summary_record()
+    changes: list[dict[str, object]] = [
+        {"last_message": "Still here", "duration_seconds": first.duration_seconds + 5},
+        {"tags": (*first.tags, KeyValuePair(key="Issue", value="Zebrafinch"))},
+        {"functions": (*first.functions, "lookup_zebrafinch"), "contact_id": other.contact_id},
+        {"parameters": (), "tags": (), "contact": "Ada Lovelace", "flagged": not first.flagged},
+        {"last_message": "Bye"},
+    ]
+    versions = [first]
+    for n, change in enumerate(changes, 1):
+        versions.append(versions[-1].model_copy(update={**change, "change_seq": first.change_seq + n}))
+
+    def tables(path: Path, writes: list[list[Conversation]]) -> dict[str, object]:
+        with CacheStore.open(path) as store:
+            for batch in writes:
+                store.upsert_summaries(TENANT, batch, touch=False)
+        with sqlite3.connect(path) as db:
+            side = (
+                "conversation_functions",
+                "conversation_tags",
+                "conversation_parameters",
+                "contact_counts",
+            )
+            dumped: dict[str, object] = {
+                table: sorted(db.execute(f"SELECT * FROM {table}")) for table in side
+            }
+            row = db.execute("SELECT * FROM conversations WHERE id = ?", (first.id,))
+            names = [column[0] for column in row.description]
+            dumped["row"] = {n: v for n, v in zip(names, row.fetchone(), strict=True) if n != "last_access"}
+        db.close()
+        return dumped
+
+    step_by_step = tables(tmp_path / "steps.sqlite3", [[other], *([v] for v in versions)])
+    assert step_by_step == tables(tmp_path / "last.sqlite3", [[other, versions[-1]]])
+    with CacheStore.open(tmp_path / "steps.sqlite3") as store:
+        assert store.rows(TENANT, [first.id]) == [versions[-1]]
+        gone = Filter(tags=[KeyValue(key="Issue", value="Zebrafinch")])  # added, then all tags removed
+        assert store.count(TENANT, gone, now=NOW) == 0
+        assert store.count(TENANT, Filter(functions=["lookup_zebrafinch"]), now=NOW) == 1
 
 
 def _event(seq: int, kind: str, conversation_id: str, data: dict[str, object]) -> LiveEvent:

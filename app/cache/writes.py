@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Table, and_, case, delete, func, select, update
+from sqlalchemy import Connection, Table, and_, delete, select, update
 
 from app.cache import codec, indexes, side_rows, summary_rows
 from app.cache.schema import (
@@ -183,37 +183,50 @@ def append_messages(conn: Connection, tenant: str, items: Sequence[tuple[str, Me
     """Add live messages, in order, to the transcripts that are fully cached (and to what
     content search reads); returns how many were added. A message that does not follow the
     cached ones (a gap) is left out: the full record is stale and is fetched again when
-    opened. One look-up for the batch: most live messages belong to conversations whose
-    transcripts are not cached."""
+    opened. A few statements for the batch, whatever its size: most live messages belong to
+    conversations whose transcripts are not cached."""
     ids = _json(list({conversation_id for conversation_id, _message in items}))
-    full: dict[str, int] = {row[0]: row[1] for row in conn.exec_driver_sql(_FULLY_CACHED_SQL, (tenant, ids))}
-    return sum(_append(conn, full[cid], message) for cid, message in items if cid in full)
+    lines = {cid: [pk, count] for cid, pk, count in conn.exec_driver_sql(_FULLY_CACHED_SQL, (tenant, ids))}
+    rows: list[dict[str, Any]] = []
+    said: dict[int, list[str]] = {}  # pk -> the texts content search reads, in order
+    for conversation_id, message in items:
+        known = lines.get(conversation_id)
+        if known is None or message.index != known[1]:
+            continue
+        known[1] += 1
+        rows.append(codec.message_row(known[0], message))
+        if message.role in words.SEARCHABLE_ROLES:
+            said.setdefault(known[0], []).append(message.text)
+    if rows:
+        conn.execute(messages.insert(), rows)
+    _extend_search_text(conn, said)
+    return len(rows)
 
 
 _FULLY_CACHED_SQL = (
-    "SELECT id, pk FROM conversations "
-    "WHERE tenant = ? AND full_seq IS NOT NULL AND id IN (SELECT value FROM json_each(?))"
+    "SELECT c.id, c.pk, (SELECT count(*) FROM messages AS m WHERE m.conversation_pk = c.pk) "
+    "FROM conversations AS c "
+    "WHERE c.tenant = ? AND c.full_seq IS NOT NULL AND c.id IN (SELECT value FROM json_each(?))"
 )
 
 
-def _append(conn: Connection, pk: int, message: Message) -> bool:
-    count = conn.execute(
-        select(func.count()).select_from(messages).where(messages.c.conversation_pk == pk)
-    ).scalar_one()
-    if message.index != count:
-        return False
-    conn.execute(messages.insert(), codec.message_row(pk, message))
-    added = words.search_text([message.text]) if message.role in words.SEARCHABLE_ROLES else ""
+def _extend_search_text(conn: Connection, said: dict[int, list[str]]) -> None:
+    """The new words go at the end: the same text as indexing the whole transcript again
+    (messages are tokenised apart), without reading it back. One statement for the batch:
+    FTS5 writes what each statement of a transaction indexed (here, by the update trigger)
+    as a segment of its own, and each segment is merge work later."""
+    added = {str(pk): text for pk, texts in said.items() if (text := words.search_text(texts))}
     if added:
-        # The new words go at the end: the same text as indexing the whole transcript again
-        # (messages are tokenised apart), without reading it back at every message.
-        text = conversation_search.c.search_text
-        conn.execute(
-            update(conversation_search)
-            .where(conversation_search.c.conversation_pk == pk)
-            .values(search_text=case((text == "", added), else_=text + added[1:]))
-        )
-    return True
+        conn.exec_driver_sql(_EXTEND_SQL, (_encode_json(added).decode(),))
+
+
+_EXTEND_SQL = (
+    "WITH added (pk, words) AS (SELECT CAST(key AS INTEGER), value FROM json_each(?)) "
+    "UPDATE conversation_search SET search_text = ("
+    "SELECT CASE WHEN search_text = '' THEN words ELSE search_text || substr(words, 2) END "
+    "FROM added WHERE pk = conversation_pk"
+    ") WHERE conversation_pk IN (SELECT pk FROM added)"
+)
 
 
 @dataclass

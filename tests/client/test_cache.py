@@ -442,6 +442,7 @@ def test_a_burst_of_live_events_is_applied_as_one_at_a_time(
             for full in kept:
                 if full is not None:
                     assert search[_pk(path, full.id)] == words.transcript_search_text(full.messages)
+            assert _content_index_as_rebuilt(path)
             rows = store.rows(TENANT, [d.id for d in details])
             return rows, kept, sorted(search.values()), store.events_cursor(TENANT)
 
@@ -451,6 +452,25 @@ def test_a_burst_of_live_events_is_applied_as_one_at_a_time(
     rows, kept, _search, cursor = together
     assert len(rows) == 3 and kept[2] is None and cursor == burst[-1].cursor  # type: ignore[arg-type]
     assert len(kept[0].messages) == len(details[0].messages) + len(texts)  # type: ignore[index,union-attr]
+
+
+def _content_index_as_rebuilt(path: Path) -> bool:
+    """Whether the content index finds every word where an index built again from the
+    search texts does."""
+    with sqlite3.connect(path) as db:
+        texts = [text for (text,) in db.execute("SELECT search_text FROM conversation_search")]
+        query = "SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH ? ORDER BY rowid"
+        vocabulary = sorted({f'"{word}"' for text in texts for word in text.split()})
+
+        def found() -> list[list[tuple[int]]]:
+            return [db.execute(query, (word,)).fetchall() for word in vocabulary]
+
+        kept = found()
+        db.execute("INSERT INTO conversation_fts(conversation_fts) VALUES ('rebuild')")
+        rebuilt = found()
+        db.rollback()
+    db.close()
+    return bool(vocabulary) and kept == rebuilt
 
 
 def test_newer_summaries_leave_the_rows_a_fresh_write_of_the_last_leaves(

@@ -69,6 +69,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _forget_content_index_statistics(conn: Connection) -> bool:
+    """Drop what ANALYZE (indexes.ensure, at the end of a first sync) counted of the content
+    index's own tables, which it finds nearly empty: as transcripts are cached, those counts
+    make FTS5's delete of each merged segment (a range of rowids) a scan of the whole index,
+    400 MB read per merge at 100,000 transcripts, a merge every 16 live lines. Without
+    statistics SQLite reads the range. Returns whether any were dropped."""
+    analyzed = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+    if analyzed is None:
+        return False
+    dropped = conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl GLOB 'conversation_fts_*'")
+    return dropped.rowcount > 0
+
+
 class CacheStore:
     """Open with CacheStore.open(path); close when done (or use it as a context manager)."""
 
@@ -217,7 +230,11 @@ class CacheStore:
     def restore_indexes(self) -> int:
         """Build whichever secondary indexes are missing; returns how many."""
         with self._writing() as conn:
-            return indexes.ensure(conn)
+            built = indexes.ensure(conn)
+            stale = _forget_content_index_statistics(conn)
+        if stale:
+            self._engine.dispose()  # each connection read the statistics when it opened
+        return built
 
     def pin(self, tenant: str, ids: Sequence[str], pinned: bool = True) -> int:
         """ "Keep offline": pinned conversations are never evicted."""

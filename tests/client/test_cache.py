@@ -614,6 +614,45 @@ def test_eviction_removes_least_recently_used_and_keeps_pinned(
         assert everything_evictable.size.pinned == 15
 
 
+def test_the_content_index_keeps_no_statistics_of_a_first_sync(
+    tmp_path: Path, acme_corpus: TenantCorpus
+) -> None:
+    """ANALYZE at the end of a first sync finds the content index's tables nearly empty;
+    once transcripts are cached those counts made FTS5's delete of each merged segment (a
+    range of rowids) a scan of the whole index. Caches analyzed so before lose them at open."""
+    path = tmp_path / "cache.sqlite3"
+
+    def analyzed() -> tuple[set[str], str]:
+        with sqlite3.connect(path) as db:
+            tables = {table for (table,) in db.execute("SELECT tbl FROM sqlite_stat1")}
+            plan = db.execute(
+                "EXPLAIN QUERY PLAN DELETE FROM conversation_fts_data WHERE id >= ? AND id <= ?", (1, 2)
+            ).fetchone()[3]
+        db.close()
+        return {t for t in tables if t.startswith("conversation")}, plan
+
+    with CacheStore.open(path) as store:
+        store.suspend_indexes()
+        store.upsert_summaries(TENANT, summaries(acme_corpus))
+        store.restore_indexes()  # ANALYZE
+        for detail in acme_corpus.details[:20]:
+            store.write_detail(TENANT, detail)
+    tables, plan = analyzed()
+    assert tables == {
+        "conversations",
+        "conversation_functions",
+        "conversation_tags",
+        "conversation_parameters",
+    }
+    assert "INTEGER PRIMARY KEY" in plan
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO sqlite_stat1 VALUES ('conversation_fts_data', NULL, '2')")
+    db.close()
+    assert "SCAN" in analyzed()[1]
+    CacheStore.open(path).close()
+    assert analyzed() == (tables, plan)
+
+
 def test_indexes_set_aside_for_a_first_sync_come_back_at_the_next_open(
     tmp_path: Path, acme_corpus: TenantCorpus
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -651,6 +652,23 @@ def test_the_content_index_keeps_no_statistics_of_a_first_sync(
     assert "SCAN" in analyzed()[1]
     CacheStore.open(path).close()
     assert analyzed() == (tables, plan)
+
+
+def test_the_log_is_folded_into_the_file_without_waiting_for_a_writer(
+    tmp_path: Path, acme_corpus: TenantCorpus
+) -> None:
+    """The checkpoint runs on the store's own thread soon after a write, not in the commit
+    that takes the log past SQLite's threshold (the slowest live-event writes)."""
+    path = tmp_path / "cache.sqlite3"
+    CacheStore.open(path).close()  # the last connection to close folds the log in
+    with CacheStore.open(path) as store:
+        empty = path.stat().st_size
+        store.upsert_summaries(TENANT, summaries(acme_corpus))  # far fewer pages than the threshold
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == empty and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert path.stat().st_size > empty
+        assert store.all_ids(TENANT, Filter(), Sort(), now=NOW)  # readers meanwhile as ever
 
 
 def test_indexes_set_aside_for_a_first_sync_come_back_at_the_next_open(

@@ -299,6 +299,12 @@ class TranscriptView(QListView):
         self.setWordWrap(True)
         self.setUniformItemSizes(False)
         self.clicked.connect(lambda index: self._activate(index.row()))
+        # Following the newest entry: a view scrolled to its end stays at the end as entries
+        # arrive and the (batched) layout grows; one scrolled up stays where the user put it.
+        self.following = True
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(lambda value: setattr(self, "following", value >= bar.maximum()))
+        bar.rangeChanged.connect(lambda _low, high: self.following and bar.setValue(high))
 
     def _activate(self, row: int) -> None:
         """A click (or Space): a function call expands or folds, an artifact opens."""

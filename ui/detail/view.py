@@ -145,11 +145,7 @@ class DetailView(QWidget):
             if event.type is EventType.MESSAGE and message is not None and message.index > shown:
                 arrived.append(transcript.message_entry(message))
                 shown = message.index
-        bar = self.transcript.verticalScrollBar()
-        following = bar.value() >= bar.maximum()
-        self.model.append(tuple(arrived))
-        if arrived and following:
-            self.transcript.scrollToBottom()
+        self.model.append(tuple(arrived))  # the view follows them if it was at the end
         summary = next((e.data.conversation for e in reversed(mine) if e.data.conversation), None)
         if summary is not None:
             self.row = summary

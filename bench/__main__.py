@@ -4,8 +4,8 @@ Run from the repository root, with the server's virtualenv:
 
     python -m bench [NAME ...] [--scale quick|full] [--pg URL] [--reseed] [--keep]
 
-    NAME     seed, search, events, sync, cache, live, live_apply, export, window (default:
-             all, in that order)
+    NAME     seed, search, events, sync, cache, live, live_apply, export, window, detail
+             (default: all, in that order)
     --scale  quick: 10,000 conversations, about a minute in all on an idle 2-core
              machine (a smoke test: its figures are indicative only);
              full: 1,000,000 conversations (the scale the goals are set for;
@@ -83,6 +83,7 @@ Figures:
                                   runs); bound: csv.writer alone over the same cell texts
     export.cache.rate.sql         the same rate; bound: a raw sqlite3 SELECT by the same keys
                                   written with csv.writer
+    export.cache.rate.read        the same rate; bound: the export's own column read alone
     export.rss.<rows>             RSS growth (MB) of a fresh process over an export of a quarter
                                   of the rows and of all of them; bound: the quarter's growth
                                   (also `python -m bench.export_bench [--rows N] [--repeat K]`)

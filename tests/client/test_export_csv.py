@@ -590,9 +590,7 @@ async def test_an_export_of_the_platform_is_its_search_in_order(
         async with ApiClient(session, settings) as api:
             seen: list[tuple[int, int]] = []
             out = tmp_path / "production.csv"
-            written = await export_server(
-                api, f, sort, ALL, out, progress=lambda *a: seen.append(a), page=97
-            )
+            written = await export_server(api, f, sort, ALL, out, progress=lambda *a: seen.append(a), page=97)
             rows = read_back(out)
             assert written == len(expected) == len(rows) - 1
             assert [r[0] for r in rows[1:]] == [r.id for r in expected]

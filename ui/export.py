@@ -14,12 +14,13 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
+from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.domain import Filter, Sort, TableColumn
 from app.export.csv_table import ExportCancelled
 from app.workspace import Workspace
+from ui.save_dialog import ask_save_path
 
 FOLDER_KEY = "export/folder"  # QSettings: where the last export went
 POLL_MS = 100  # the dialog's refresh of the figures
@@ -34,23 +35,14 @@ def suggested_name(view_name: str | None, today: date) -> str:
 
 def ask_export_path(parent: QWidget, view_name: str | None) -> Path | None:
     """The file the user chooses (with .csv added when the name has no suffix), or None."""
-    settings = QSettings()
-    folder = settings.value(FOLDER_KEY)
-    if not isinstance(folder, str) or not Path(folder).is_dir():
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    chosen, _ = QFileDialog.getSaveFileName(
+    return ask_save_path(
         parent,
         "Export conversations to CSV",
-        str(Path(folder) / suggested_name(view_name, date.today())),
-        "CSV files (*.csv);;All files (*)",
+        suggested_name(view_name, date.today()),
+        folder_key=FOLDER_KEY,
+        filters="CSV files (*.csv);;All files (*)",
+        suffix=".csv",
     )
-    if not chosen:
-        return None
-    path = Path(chosen)
-    if not path.suffix:
-        path = path.with_suffix(".csv")
-    settings.setValue(FOLDER_KEY, str(path.parent))
-    return path
 
 
 class ExportJob(QObject):

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QScrollArea,
     QTableView,
@@ -30,6 +29,7 @@ from app.domain import ArtifactInfo, ArtifactKind
 from app.saving import SaveFailed, safe_file_name
 from app.workspace import Workspace
 from ui.detail import previews
+from ui.save_dialog import Location, ask_save_path
 from ui.tasks import spawn
 
 FOLDER_KEY = "artifacts/folder"
@@ -155,14 +155,10 @@ class ArtifactDialog(QDialog):
             return None
 
     def _ask_path(self) -> Path | None:
-        settings = QSettings()
-        folder = settings.value(FOLDER_KEY)
-        if not isinstance(folder, str) or not Path(folder).is_dir():
-            folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
-        chosen, _ = QFileDialog.getSaveFileName(
-            self, "Download artifact", str(Path(folder) / suggested_name(self.artifact))
+        return ask_save_path(
+            self,
+            "Download artifact",
+            suggested_name(self.artifact),
+            folder_key=FOLDER_KEY,
+            start_in=Location.DownloadLocation,
         )
-        if not chosen:
-            return None
-        settings.setValue(FOLDER_KEY, str(Path(chosen).parent))
-        return Path(chosen)

@@ -7,14 +7,15 @@ import asyncio
 from enum import StrEnum
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSettings, QStandardPaths
+from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app import transcript
 from app.domain import Conversation, ConversationDetail
 from app.saving import SaveFailed, safe_file_name, saving, write_atomically
+from ui.save_dialog import ask_save_path
 
 FOLDER_KEY = "transcripts/folder"
 
@@ -39,21 +40,15 @@ def suggested_name(row: Conversation, kind: TranscriptFormat) -> str:
 
 def ask_path(parent: QWidget, row: Conversation, kind: TranscriptFormat) -> Path | None:
     """The file the user confirms in the save dialog (the suggested name, in the last folder)."""
-    settings = QSettings()
-    folder = settings.value(FOLDER_KEY)
-    if not isinstance(folder, str) or not Path(folder).is_dir():
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     title, wanted = TITLES[kind]
-    chosen, _ = QFileDialog.getSaveFileName(
-        parent, title, str(Path(folder) / suggested_name(row, kind)), f"{wanted};;All files (*)"
+    return ask_save_path(
+        parent,
+        title,
+        suggested_name(row, kind),
+        folder_key=FOLDER_KEY,
+        filters=f"{wanted};;All files (*)",
+        suffix=f".{kind.value}",
     )
-    if not chosen:
-        return None
-    path = Path(chosen)
-    if not path.suffix:
-        path = path.with_suffix(f".{kind.value}")
-    settings.setValue(FOLDER_KEY, str(path.parent))
-    return path
 
 
 async def export(detail: ConversationDetail, kind: TranscriptFormat, path: Path) -> None:

@@ -226,63 +226,75 @@ class Workspace:
         """The full record: the platform's when online (written through to the cache, so that it
         opens offline next time), else the cached one; NotCached when offline and never opened."""
         store, tenant = self._require_store()
-        if self.connectivity.state.online:
-            try:
-                detail = await self.api.conversation(conversation_id)
-            except Offline:
-                pass  # gone out of reach meanwhile: the cache may have it
-            else:
-                await asyncio.to_thread(store.write_detail, tenant, detail)
-                return detail
-        cached = await asyncio.to_thread(store.detail, tenant, conversation_id)
-        if cached is None:
-            raise NotCached(conversation_id)
-        return cached
+        return await self._fresh_or_cached(
+            lambda: self.api.conversation(conversation_id),
+            lambda detail: store.write_detail(tenant, detail),
+            lambda: store.detail(tenant, conversation_id),
+            NotCached(conversation_id),
+        )
 
     async def flow(self, flow_id: str) -> Flow:
         """A flow graph: the platform's when online (kept in the cache), else the cached one."""
         store, tenant = self._require_store()
+        return await self._fresh_or_cached(
+            lambda: self.api.flow(flow_id),
+            lambda flow: store.write_flow(tenant, flow),
+            lambda: store.flow(tenant, flow_id),
+            NotCached(flow_id, what="This flow"),
+        )
+
+    async def _fresh_or_cached(
+        self,
+        fetch: Callable[[], Awaitable[T]],
+        keep: Callable[[T], None],
+        cached: Callable[[], T | None],
+        missing: NotCached,
+    ) -> T:
+        """The platform's copy when online, written through to the cache (`keep`, off the event
+        loop); else, or when it went out of reach meanwhile, the cache's; `missing` if neither."""
         if self.connectivity.state.online:
             try:
-                flow = await self.api.flow(flow_id)
+                fresh = await fetch()
             except Offline:
-                pass
+                pass  # gone out of reach meanwhile: the cache may have it
             else:
-                await asyncio.to_thread(store.write_flow, tenant, flow)
-                return flow
-        cached = await asyncio.to_thread(store.flow, tenant, flow_id)
-        if cached is None:
-            raise NotCached(flow_id, what="This flow")
-        return cached
+                await asyncio.to_thread(keep, fresh)
+                return fresh
+        found = await asyncio.to_thread(cached)
+        if found is None:
+            raise missing
+        return found
 
     async def artifact_bytes(self, conversation_id: str, artifact: ArtifactInfo, *, max_bytes: int) -> bytes:
         """An artifact in memory, for a preview: the copy kept offline when there is one, else the
         platform's; TooLarge past `max_bytes`, NotCached offline without a copy."""
-        store, tenant = self._require_store()
-        kept = await asyncio.to_thread(
-            store.file_path, tenant, conversation_id, FileKind.ARTIFACT, artifact.id
-        )
-        if kept is not None and kept.exists():
+        kept = await self._kept_artifact(conversation_id, artifact)
+        if kept is not None:
             if kept.stat().st_size > max_bytes:
                 raise TooLarge(detail=f"{kept.stat().st_size} bytes, over {max_bytes}")
             return await asyncio.to_thread(kept.read_bytes)
-        if not self.connectivity.state.online:
-            raise NotCached(conversation_id, what=f"The file {artifact.name}")
         return await self.api.artifact_bytes(conversation_id, artifact.id, max_bytes=max_bytes)
 
     async def download_artifact(self, conversation_id: str, artifact: ArtifactInfo, dest: Path) -> Path:
         """The artifact into `dest` (a safe path the user confirmed): from the copy kept offline,
         else from the platform. An existing file is replaced only once the new one is whole."""
+        kept = await self._kept_artifact(conversation_id, artifact)
+        if kept is not None:
+            await asyncio.to_thread(copy_atomically, kept, dest)
+            return dest
+        return await self.api.download_artifact(conversation_id, artifact.id, dest)
+
+    async def _kept_artifact(self, conversation_id: str, artifact: ArtifactInfo) -> Path | None:
+        """The artifact's copy kept offline; None online without one; NotCached offline without one."""
         store, tenant = self._require_store()
         kept = await asyncio.to_thread(
             store.file_path, tenant, conversation_id, FileKind.ARTIFACT, artifact.id
         )
         if kept is not None and kept.exists():
-            await asyncio.to_thread(copy_atomically, kept, dest)
-            return dest
+            return kept
         if not self.connectivity.state.online:
             raise NotCached(conversation_id, what=f"The file {artifact.name}")
-        return await self.api.download_artifact(conversation_id, artifact.id, dest)
+        return None
 
     async def delete_conversation(self, conversation_id: str) -> None:
         """Delete on the platform (which checks the user's role), then from the cache with its

@@ -122,8 +122,7 @@ class ConversationDelegate(QStyledItemDelegate):
             column = self._columns[col]
             picture = _PICTURES.get(column)
             if picture is None:
-                role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-                painter.setPen(option.palette.color(role))
+                _text_pen(painter, option, selected)
                 self.draw_text(painter, option, self._model.cell_text(row, col), self._placements[col])
             else:
                 self._draw_picture(painter, option, column, record, selected, *picture)
@@ -214,8 +213,7 @@ def _focus(painter: QPainter, option: QStyleOptionViewItem) -> None:
     style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, option, painter, option.widget)
 
 
-def _text_pen(painter: QPainter, option: QStyleOptionViewItem) -> None:
-    selected = bool(option.state & QStyle.StateFlag.State_Selected)
+def _text_pen(painter: QPainter, option: QStyleOptionViewItem, selected: bool) -> None:
     role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
     painter.setPen(option.palette.color(role))
 
@@ -270,7 +268,7 @@ def _paint_platform(
         QPoint(rect.left(), rect.center().y() - size // 2 + 1),
         delegate.icon(record.platform.value, colour, size, scale),
     )
-    _text_pen(painter, option)
+    _text_pen(painter, option, bool(option.state.value & _SELECTED))
     text_rect = rect.adjusted(size + PAD, 0, 0, 0)
     shown = option.fontMetrics.elidedText(
         labels.PLATFORM[record.platform], Qt.TextElideMode.ElideRight, text_rect.width()

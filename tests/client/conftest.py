@@ -202,3 +202,38 @@ def acme_corpus(acme_http: httpx.Client) -> TenantCorpus:
 
 
 # === end of the domain, filters and cache section =================================================
+
+
+# === the CSV export's cache: filled from the platform ==============================================
+
+
+from app.cache import CacheStore  # noqa: E402
+from app.cache.location import cache_path  # noqa: E402
+from app.domain import Conversation, View  # noqa: E402
+from tests.client.export_cases import TENANT  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def listing(acme_http: httpx.Client) -> list[Conversation]:
+    """Every conversation of acme in the platform's default order (date, newest first)."""
+    return [item for page in search_pages(acme_http, Filter(), Sort()) for item in page.items]
+
+
+@pytest.fixture(scope="module")
+def platform_views(acme_http: httpx.Client) -> list[View]:
+    response = acme_http.get("views")
+    assert response.status_code == 200, response.text[:300]
+    return [View.model_validate(v) for v in response.json()]
+
+
+@pytest.fixture(scope="module")
+def filled(
+    tmp_path_factory: pytest.TempPathFactory, listing: list[Conversation], platform_views: list[View]
+) -> Iterator[CacheStore]:
+    """The cache a supervisor's window keeps, in its usual place for (server, user)."""
+    folder = tmp_path_factory.mktemp("export-caches")
+    path = cache_path(folder, "http://placeholder", "supervisor")
+    with CacheStore.open(path) as store:
+        store.upsert_summaries(TENANT, listing)
+        store.replace_views(TENANT, platform_views)
+        yield store

@@ -207,6 +207,8 @@ def acme_corpus(acme_http: httpx.Client) -> TenantCorpus:
 # === the CSV export's cache: filled from the platform ==============================================
 
 
+from pathlib import Path  # noqa: E402
+
 from app.cache import CacheStore  # noqa: E402
 from app.cache.location import cache_path  # noqa: E402
 from app.domain import Conversation, View  # noqa: E402
@@ -237,3 +239,10 @@ def filled(
         store.upsert_summaries(TENANT, listing)
         store.replace_views(TENANT, platform_views)
         yield store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CacheStore]:
+    """A fresh, empty cache."""
+    with CacheStore.open(tmp_path / "cache.sqlite3") as opened:
+        yield opened

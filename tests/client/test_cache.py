@@ -1,6 +1,6 @@
 """The local cache on real SQLite files, filled with real records from the platform:
-migrations, idempotent writes, full records, the change feed with its tombstones,
-live events, files on disk, pinning and least-recently-used eviction."""
+migrations, idempotent writes, full records, flows and views, files on disk, pinning and
+least-recently-used eviction (the change feed and live events: test_cache_changes.py)."""
 
 from __future__ import annotations
 

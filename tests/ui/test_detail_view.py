@@ -36,16 +36,26 @@ def _platform_detail(platform: Platform, conversation_id: str) -> ConversationDe
         return ConversationDetail.model_validate(response.json())
 
 
-async def _row_with(
+async def _open_with(
     window: MainWindow, wanted: Callable[[ConversationDetail], bool], platform: Platform
-) -> int:
-    """The first row (of the first block) whose conversation's full record is `wanted`."""
+) -> DetailView:
+    """Opens the first ended conversation (of the first rows) whose full record is `wanted`.
+
+    Only ended ones: a live call changes between reading it here and in the view. It is
+    found again by id when opened, as live calls arriving above move the rows.
+    """
     window.model.index(0, 0).data(RECORD_ROLE)  # asks for the first block
     await until(lambda: window.model.record(0) is not None, what="the first rows")
     for row in range(min(window.model.rowCount(), 100)):
         record = window.model.record(row)
-        if record is not None and wanted(_platform_detail(platform, record.id)):
-            return row
+        if record is None or record.status.value == "in_progress":
+            continue
+        if wanted(_platform_detail(platform, record.id)):
+            row_now = window.model.row_of_id(record.id)
+            assert row_now is not None, "the conversation left the list"
+            view = await _open_row(window, row_now)
+            assert view.conversation_id == record.id
+            return view
     raise AssertionError("no such conversation in the first rows")
 
 
@@ -72,8 +82,7 @@ def test_a_conversation_opens_in_its_tab_with_its_transcript_and_facts(
         window = await _signed_in_window(app)
         await _synced(window)
         await until(lambda: window.model.rowCount() > 0, what="rows")
-        row = await _row_with(window, lambda d: bool(d.function_calls) and len(d.messages) > 2, ui_platform)
-        view = await _open_row(window, row)
+        view = await _open_with(window, lambda d: bool(d.function_calls) and len(d.messages) > 2, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         expected = _platform_detail(ui_platform, view.conversation_id)
         assert view.detail == expected
@@ -120,8 +129,7 @@ def test_hostile_text_is_shown_as_it_was_sent(
         await _synced(window)
         window.listing.set_filter(Filter(content="script"))
         await until(lambda: window.model.rowCount() > 0, what="a hostile conversation")
-        row = await _row_with(window, lambda d: any("<" in m.text for m in d.messages), ui_platform)
-        view = await _open_row(window, row)
+        view = await _open_with(window, lambda d: any("<" in m.text for m in d.messages), ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         hostile = next(e for e in _entries(view) if "<" in e.text)
         line = view.model.index(_entries(view).index(hostile)).data(Qt.ItemDataRole.DisplayRole)
@@ -191,9 +199,7 @@ def test_deleting_asks_naming_the_conversation_then_removes_it_everywhere(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_row(
-            window, await _row_with(window, lambda d: d.status.value != "in_progress", own_platform)
-        )
+        view = await _open_with(window, lambda d: True, own_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         conversation_id, contact = view.conversation_id, view.row.contact
         assert view.delete_action.isEnabled()
@@ -264,7 +270,7 @@ def test_find_in_the_transcript_marks_every_match_and_steps_through_them(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_row(window, await _row_with(window, lambda d: len(d.messages) >= 6, ui_platform))
+        view = await _open_with(window, lambda d: len(d.messages) >= 6, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         window.activateWindow()
         qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Ctrl+F in a detail tab
@@ -313,7 +319,7 @@ def test_a_conversation_exports_as_text_json_and_a_pdf_that_reads_back(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_row(window, await _row_with(window, lambda d: len(d.messages) >= 4, ui_platform))
+        view = await _open_with(window, lambda d: len(d.messages) >= 4, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         detail = view.detail
         assert detail is not None and view.export_button.isEnabled()
@@ -352,8 +358,7 @@ def test_the_flow_shows_the_path_and_a_node_of_it_brings_its_message_into_view(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        row = await _row_with(window, lambda d: len(d.flow_path) >= 3 and len(d.messages) >= 6, ui_platform)
-        view = await _open_row(window, row)
+        view = await _open_with(window, lambda d: len(d.flow_path) >= 3 and len(d.messages) >= 6, ui_platform)
         await until(lambda: view.flow_view.layout_ is not None, 15, "the flow laid out")
         detail, graph = view.detail, view.flow_view
         assert detail is not None and graph.flow is not None and graph.flow.id == detail.flow_id

@@ -45,6 +45,7 @@ from app.domain import (
 )
 from app.export.sources import Cancelled, Progress, export_cache, export_server
 from app.notifications import Notifier
+from app.recordings import Recordings
 from app.saving import copy_atomically
 from app.settings import ClientSettings, cache_directory, save_settings
 from app.sync.changes import ChangeSync, SyncProgress
@@ -85,6 +86,7 @@ class Workspace:
             AuthSession(settings, open_browser=open_browser) if open_browser else AuthSession(settings)
         )
         self.api = ApiClient(self.session, settings)
+        self.recordings = Recordings(self.api, self._require_store, lambda: self.connectivity.state.online)
         self.store: CacheStore | None = None
         self.tenant: str | None = None
         self.username: str | None = None
@@ -196,6 +198,7 @@ class Workspace:
         await self._stop_background()
         if self._reconnecting is not None:
             self._reconnecting.cancel()
+        await self.recordings.close()
         await self.api.aclose()
         await self.session.aclose()
         if self.store is not None:

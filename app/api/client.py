@@ -199,11 +199,27 @@ class ApiClient:
             return False
         return True
 
+    def _audio_url(self, conversation_id: str) -> str:
+        return self._tenant_path(f"conversations/{_segment(conversation_id, 'conversation id')}/audio")
+
+    async def audio_part(self, conversation_id: str, byte_range: str | None = None) -> httpx.Response:
+        """The recording, or the `bytes=first-last` range of it, as a streamed response (200, 206 or
+        416) that the caller reads and closes: what a media player streaming it asked for."""
+        headers = {"Accept-Encoding": "identity", **({"Range": byte_range} if byte_range else {})}
+        return await self._send(
+            "GET",
+            self._audio_url(conversation_id),
+            idempotent=True,
+            headers=headers,
+            stream=True,
+            accept=(416,),
+        )
+
     async def download_audio(
         self, conversation_id: str, dest: Path, *, progress: Progress | None = None
     ) -> Path:
         """The recording (WAV) into `dest`, resuming a `<dest>.part` left by an earlier attempt."""
-        url = self._tenant_path(f"conversations/{_segment(conversation_id, 'conversation id')}/audio")
+        url = self._audio_url(conversation_id)
 
         async def open_from(offset: int) -> httpx.Response:
             headers = {"Range": f"bytes={offset}-"} if offset else {}

@@ -1,4 +1,4 @@
-""""Keep offline": conversations fetched in full — transcript, function calls, recording,
+""" "Keep offline": conversations fetched in full — transcript, function calls, recording,
 artifacts — into the cache and pinned there, so that eviction never takes them.
 
 Runs in the background with progress. A conversation deleted on the platform in the
@@ -10,7 +10,6 @@ what changed since it was kept.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from app.api.errors import NotFound
 from app.cache.store import CacheStore, FileKind
 from app.domain import ConversationDetail, Filter, SearchPage, Sort
 from app.notifications import Notifier
+from app.recordings import keep_recording
 
 SEARCH_PAGE = 500
 
@@ -90,18 +90,9 @@ class KeepOffline:
         await asyncio.to_thread(self._store.write_detail, self._tenant, detail)
         await asyncio.to_thread(self._store.pin, self._tenant, [conversation_id])
         if detail.audio is not None:
-            # Named after the conversation (hashed: an id is not a file name), so that a
-            # download cut short resumes from its part file when the conversation is kept again.
-            name = hashlib.sha256(f"{self._tenant}\0{conversation_id}".encode()).hexdigest()[:32]
-            download = self._store.files.incoming / f"{name}.audio"
-            try:
-                await self._api.download_audio(conversation_id, download)
-                kind, media_type = FileKind.AUDIO, detail.audio.media_type
-                await asyncio.to_thread(
-                    self._store.adopt_file, self._tenant, conversation_id, kind, download, media_type
-                )
-            finally:
-                download.unlink(missing_ok=True)
+            await keep_recording(
+                self._api, self._store, self._tenant, conversation_id, detail.audio.media_type
+            )
         for artifact in detail.artifacts:
             data = await self._api.artifact_bytes(conversation_id, artifact.id)
             await asyncio.to_thread(

@@ -31,18 +31,22 @@ def platform(platform_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 # === sign-in, keyring and API client fixtures (app/api) ===========================================
 
+import asyncio  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import re as _re  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import AsyncIterator, Callable  # noqa: E402
 from contextvars import ContextVar  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from urllib.parse import parse_qs, urlsplit  # noqa: E402
 
 import httpx  # noqa: E402
 import keyring  # noqa: E402
+import pytest_asyncio  # noqa: E402
 from keyring.backends import SecretService  # noqa: E402
 
+from app.api.auth.session import AuthSession  # noqa: E402
+from app.api.client import ApiClient  # noqa: E402
 from app.settings import ClientSettings  # noqa: E402
 from tests.platform import sign_in_form_fields  # noqa: E402
 
@@ -127,6 +131,33 @@ def settings_for(server: Platform, **overrides: object) -> ClientSettings:
 @pytest.fixture
 def client_settings(platform: Platform) -> ClientSettings:
     return settings_for(platform)
+
+
+@pytest_asyncio.fixture
+async def connect(
+    form_browser: Callable[..., FormBrowser], secret_service: object
+) -> AsyncIterator[Callable[[Platform, str], asyncio.Future[ApiClient]]]:
+    """Sign in to a platform as a user (in acme) and get an ApiClient; everything closed afterwards."""
+    opened: list[tuple[AuthSession, ApiClient]] = []
+
+    async def open_client(server: Platform, username: str = "supervisor") -> ApiClient:
+        settings = settings_for(server, last_tenant="acme")
+        session = AuthSession(settings, open_browser=form_browser(username))
+        await session.sign_in()
+        api = ApiClient(session, settings)
+        opened.append((session, api))
+        return api
+
+    yield open_client  # type: ignore[misc]
+    for session, api in opened:
+        await api.aclose()
+        await session.sign_out()
+        await session.aclose()
+
+
+@pytest_asyncio.fixture
+async def api(platform: Platform, connect: Callable[..., asyncio.Future[ApiClient]]) -> ApiClient:
+    return await connect(platform)
 
 
 def _small_platform_db(tmp_path_factory: pytest.TempPathFactory, name: str) -> str:

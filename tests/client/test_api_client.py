@@ -5,13 +5,11 @@ actions on a platform of their own (`scratch_platform`, with simulated live call
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
-from app.api.auth.session import AuthSession
 from app.api.client import ApiClient
 from app.api.errors import Conflict, Forbidden, InvalidRequest, NotFound, TooLarge
 from app.domain import (
@@ -29,39 +27,9 @@ from app.domain import (
     ViewIn,
     ViewScope,
 )
-from tests.client.conftest import FormBrowser, settings_for
 from tests.platform import Platform as PlatformProcess
 
 pytestmark = pytest.mark.asyncio
-
-Connect = Callable[..., "asyncio.Future[ApiClient]"]
-
-
-@pytest_asyncio.fixture
-async def connect(
-    form_browser: Callable[..., FormBrowser], secret_service: object
-) -> AsyncIterator[Callable[[PlatformProcess, str], asyncio.Future[ApiClient]]]:
-    """Sign in to a platform as a user (in acme) and get an ApiClient; everything closed afterwards."""
-    opened: list[tuple[AuthSession, ApiClient]] = []
-
-    async def open_client(server: PlatformProcess, username: str = "supervisor") -> ApiClient:
-        settings = settings_for(server, last_tenant="acme")
-        session = AuthSession(settings, open_browser=form_browser(username))
-        await session.sign_in()
-        api = ApiClient(session, settings)
-        opened.append((session, api))
-        return api
-
-    yield open_client  # type: ignore[misc]
-    for session, api in opened:
-        await api.aclose()
-        await session.sign_out()
-        await session.aclose()
-
-
-@pytest_asyncio.fixture
-async def api(platform: PlatformProcess, connect: Callable[..., asyncio.Future[ApiClient]]) -> ApiClient:
-    return await connect(platform)
 
 
 async def test_me_names_the_user_and_the_tenants(api: ApiClient) -> None:

@@ -18,13 +18,13 @@ import sqlite3
 import sys
 from typing import Any
 
-import qasync
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from bench.window_frames import TimedApplication, memory_kb
 from bench.window_probe import COLUMNS
 from bench.window_scroll import run_steps
+from ui.event_loop import EventLoop
 
 PREFIX = "BARE "
 POOL = 1000
@@ -67,7 +67,7 @@ def main() -> None:
 
     keep_singletons_alive()  # as main.py: PySide6 6.12 on CPython 3.11 loses references to None
     qt = TimedApplication(["bare"])
-    loop = qasync.QEventLoop(qt)
+    loop = EventLoop(qt)
     asyncio.set_event_loop(loop)
     widths: list[int] = spec["column_widths"]
     model = InMemoryModel(spec["rows"], _pool(spec["cache"], spec["tenant"]), len(widths))

@@ -41,11 +41,11 @@ def run_window(argv: list[str]) -> int:
     from ui.pyside_workarounds import keep_singletons_alive
 
     keep_singletons_alive()  # before the first Qt call
-    import qasync
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from ui.application import Application, load_app_settings
+    from ui.event_loop import EventLoop
     from ui.single_instance import InstanceListener, LinkOpenEvents, hand_over, instance_name
 
     QCoreApplication.setOrganizationName("Convodesk")
@@ -61,7 +61,7 @@ def run_window(argv: list[str]) -> int:
     name = instance_name(args.settings)
     if hand_over(name, args.link):
         return 0  # Convodesk is running already: it has the link now
-    loop = qasync.QEventLoop(qt)
+    loop = EventLoop(qt)
     asyncio.set_event_loop(loop)
     app = Application(qt, settings, settings_path=args.settings)
     listener = InstanceListener(name, app.present)

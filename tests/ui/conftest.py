@@ -52,9 +52,9 @@ def own_platform(ui_platform: Platform, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="session")
 def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """Qt's event loop as the asyncio loop (qasync), as main.py runs it; one for the session."""
-    import qasync
+    from ui.event_loop import EventLoop
 
-    loop = qasync.QEventLoop(qapp)
+    loop = EventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
     loop.run_until_complete(loop.shutdown_default_executor())

@@ -23,7 +23,6 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import qasync
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -34,6 +33,7 @@ from tests.client.conftest import FormBrowser
 from tests.platform import ROOT, Platform
 from tests.ui.conftest import until
 from ui.application import Application
+from ui.event_loop import EventLoop
 from ui.export import ExportJob, suggested_name
 from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
@@ -111,20 +111,25 @@ async def _photograph(app: Application, out: Path) -> list[Path]:
 
 
 async def _photograph_detail(app: Application, window: MainWindow, out: Path) -> list[Path]:
-    """A conversation opened in its tab: one with function calls, the first one expanded."""
+    """A voice conversation opened in its tab: one with function calls (the first one expanded)
+    and its recording, played from its third message."""
     for row in range(min(window.model.rowCount(), 100)):
         record = window.model.record(row)
         if record is None or record.status is Status.IN_PROGRESS:
             continue
         detail = await app.workspace.conversation(record.id)
-        if detail.function_calls and len(detail.messages) >= 6 and detail.flow_path:
+        if detail.function_calls and len(detail.messages) >= 6 and detail.flow_path and detail.audio:
             break
     else:
-        raise AssertionError("no conversation with function calls among the first rows")
+        raise AssertionError("no recorded conversation with function calls among the first rows")
     view = window.tabs.open(record)
     await until(lambda: view.detail is not None, 30, "the conversation")
     call = next(r for r in range(view.model.rowCount()) if view.model.entry(r).kind is EntryKind.FUNCTION)
     view.model.toggle(call)
+    await until(lambda: view.audio is not None and view.audio.waveform.peaks is not None, 30, "the waveform")
+    assert view.audio is not None
+    view.audio.seek(detail.messages[2].offset_ms + 500)
+    await until(lambda: view.model.playing is not None, 10, "the playhead")
     view.start_find()
     words = Counter(w for m in detail.messages for w in re.findall(r"[A-Za-z]{5,}", m.text.lower()))
     view.find_bar.field.setText(words.most_common(1)[0][0])  # a word said more than once: found, marked
@@ -201,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             QCoreApplication.setOrganizationName("Convodesk screenshots")
             qt = QApplication([sys.argv[0]])
             QSettings().clear()  # the default layout, not the one a previous run left
-            loop = qasync.QEventLoop(qt)
+            loop = EventLoop(qt)
             asyncio.set_event_loop(loop)
             settings = ClientSettings(server_url=platform.url, cache_directory=work / "cache")
             app = Application(

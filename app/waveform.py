@@ -7,6 +7,7 @@ hour of audio never sits in memory whole. The waveform view draws these peaks.
 
 from __future__ import annotations
 
+import struct
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,9 @@ def peaks(path: Path, buckets: int = BUCKETS) -> Peaks:
                         grouped.max(axis=1).astype(np.float32) - offset
                     ) / scale
                 done += count
-    except (wave.Error, EOFError, ValueError) as exc:
+    # The wave module has no single error for a malformed file: a chunk that claims more than
+    # the file holds ends in EOFError, RuntimeError or struct.error as well as wave.Error.
+    except (wave.Error, EOFError, ValueError, RuntimeError, struct.error, OSError) as exc:
         raise WaveformError(f"{type(exc).__name__}: {exc}") from None
     return Peaks(low, high, frames / rate)
 

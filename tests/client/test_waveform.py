@@ -38,9 +38,18 @@ def test_a_length_not_a_multiple_of_the_slices_and_8_bit_mono(tmp_path: Path) ->
     assert found.low.shape == (1, 10) and found.high.max() == pytest.approx(127 / 128)
 
 
-def test_a_file_that_is_not_a_wav_is_refused_with_a_reason(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"RIFF\x10\x00\x00\x00WAVEfmt garbage",
+        b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8,  # a chunk longer than the file
+        b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00",  # fmt cut short
+        b"",
+    ],
+)
+def test_a_file_that_is_not_a_wav_is_refused_with_a_reason(tmp_path: Path, content: bytes) -> None:
     broken = tmp_path / "broken.wav"
-    broken.write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage")
+    broken.write_bytes(content)
     with pytest.raises(WaveformError) as caught:
         peaks(broken)
     assert "cannot be decoded" in caught.value.message

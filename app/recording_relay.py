@@ -28,6 +28,7 @@ OpenPart = Callable[[str, "str | None"], Awaitable[httpx.Response]]  # (conversa
 
 _HEAD_LIMIT = 16 * 1024  # a player's request head is a few hundred bytes
 _HEAD_TIMEOUT = 10.0
+_CLOSE_GRACE = 1.0  # seconds for the answers under way to end once the player is hung up on
 _RANGE = re.compile(r"bytes=\d*-\d*")  # one range: all a player asks for
 _PASSED_ON = ("content-type", "content-length", "content-range")
 
@@ -39,7 +40,7 @@ class RecordingRelay:
         self._problems: dict[str, ApiError] = {}  # path -> why the platform's answer failed
         self._server: asyncio.Server | None = None
         self._starting: asyncio.Lock = asyncio.Lock()
-        self._serving: set[asyncio.Task[None]] = set()
+        self._serving: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def url(self, conversation_id: str) -> str:
         """A URL for the player, valid until `forget` or `close`."""
@@ -62,9 +63,16 @@ class RecordingRelay:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for task in list(self._serving):
-            task.cancel()
-        await asyncio.gather(*self._serving, return_exceptions=True)
+        # Hang up on the player first: each answer then ends on its own, closing its platform
+        # response as it goes; only one stuck waiting for the platform is cancelled.
+        for writer in self._serving.values():
+            writer.transport.abort()
+        serving = list(self._serving)
+        if serving:
+            _done, stuck = await asyncio.wait(serving, timeout=_CLOSE_GRACE)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*serving, return_exceptions=True)
 
     async def _port(self) -> int:
         async with self._starting:
@@ -76,13 +84,13 @@ class RecordingRelay:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._serving.add(task)
+        self._serving[task] = writer
         try:
             await self._answer(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             pass  # the player hung up (it does on every seek) or sent no proper request
         finally:
-            self._serving.discard(task)
+            self._serving.pop(task, None)
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
@@ -114,7 +122,7 @@ class RecordingRelay:
             passed = {name: response.headers[name] for name in _PASSED_ON if name in response.headers}
             await _reply(writer, HTTPStatus(response.status_code), {**passed, "accept-ranges": "bytes"})
             if method == "GET":
-                async for chunk in response.aiter_raw():
+                async for chunk in response.aiter_raw():  # left part-way on a seek: see ui.event_loop
                     writer.write(chunk)
                     await writer.drain()
         except httpx.HTTPError as exc:  # the platform's answer broke off: the player sees it end

@@ -19,54 +19,14 @@ from app.transcript import EntryKind
 from tests.platform import Platform, api_client
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
+from tests.ui.detail_cases import open_row, open_with, platform_detail
 from tests.ui.test_main_window import _signed_in_window, _synced
 from ui.detail.export import TranscriptFormat, suggested_name
 from ui.detail.transcript import ENTRY_ROLE, EXPANDED_ROLE, MATCHES_ROLE, body
 from ui.detail.view import DetailView
-from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
 
 pytestmark = pytest.mark.usefixtures("secret_service")
-
-
-def _platform_detail(platform: Platform, conversation_id: str) -> ConversationDetail:
-    with api_client(platform.url, "supervisor") as http:
-        response = http.get(f"conversations/{conversation_id}")
-        response.raise_for_status()
-        return ConversationDetail.model_validate(response.json())
-
-
-async def _open_with(
-    window: MainWindow, wanted: Callable[[ConversationDetail], bool], platform: Platform
-) -> DetailView:
-    """Opens the first ended conversation (of the first rows) whose full record is `wanted`.
-
-    Only ended ones: a live call changes between reading it here and in the view. It is
-    found again by id when opened, as live calls arriving above move the rows.
-    """
-    window.model.index(0, 0).data(RECORD_ROLE)  # asks for the first block
-    await until(lambda: window.model.record(0) is not None, what="the first rows")
-    for row in range(min(window.model.rowCount(), 100)):
-        record = window.model.record(row)
-        if record is None or record.status.value == "in_progress":
-            continue
-        if wanted(_platform_detail(platform, record.id)):
-            row_now = window.model.row_of_id(record.id)
-            assert row_now is not None, "the conversation left the list"
-            view = await _open_row(window, row_now)
-            assert view.conversation_id == record.id
-            return view
-    raise AssertionError("no such conversation in the first rows")
-
-
-async def _open_row(window: MainWindow, row: int) -> DetailView:
-    window.table.setCurrentIndex(window.model.index(row, 0))
-    window.table.setFocus()
-    await until(lambda: window.model.index(row, 0).data(RECORD_ROLE) is not None, what="the row")
-    window.table.open_requested.emit(window.table.current_record())
-    view = window.tabs.currentWidget()
-    assert isinstance(view, DetailView)
-    return view
 
 
 def _entries(view: DetailView) -> list[transcript.Entry]:
@@ -82,9 +42,9 @@ def test_a_conversation_opens_in_its_tab_with_its_transcript_and_facts(
         window = await _signed_in_window(app)
         await _synced(window)
         await until(lambda: window.model.rowCount() > 0, what="rows")
-        view = await _open_with(window, lambda d: bool(d.function_calls) and len(d.messages) > 2, ui_platform)
+        view = await open_with(window, lambda d: bool(d.function_calls) and len(d.messages) > 2, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
-        expected = _platform_detail(ui_platform, view.conversation_id)
+        expected = platform_detail(ui_platform, view.conversation_id)
         assert view.detail == expected
         assert _entries(view) == list(transcript.entries(expected))  # content and order
         shown = [e for e in _entries(view) if e.kind is EntryKind.MESSAGE]
@@ -129,7 +89,7 @@ def test_hostile_text_is_shown_as_it_was_sent(
         await _synced(window)
         window.listing.set_filter(Filter(content="script"))
         await until(lambda: window.model.rowCount() > 0, what="a hostile conversation")
-        view = await _open_with(window, lambda d: any("<" in m.text for m in d.messages), ui_platform)
+        view = await open_with(window, lambda d: any("<" in m.text for m in d.messages), ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         hostile = next(e for e in _entries(view) if "<" in e.text)
         line = view.model.index(_entries(view).index(hostile)).data(Qt.ItemDataRole.DisplayRole)
@@ -150,7 +110,7 @@ def test_offline_a_conversation_opened_before_opens_from_the_cache_and_another_s
     async def online() -> None:
         window = await _signed_in_window(first)
         await _synced(window)
-        view = await _open_row(window, 0)
+        view = await open_row(window, 0)
         await until(lambda: view.detail is not None, 15, "the full record")
         opened["id"] = view.conversation_id
         window.model.index(1, 0).data(RECORD_ROLE)  # asks for the first block
@@ -199,7 +159,7 @@ def test_deleting_asks_naming_the_conversation_then_removes_it_everywhere(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_with(window, lambda d: True, own_platform)
+        view = await open_with(window, lambda d: True, own_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         conversation_id, contact = view.conversation_id, view.row.contact
         assert view.delete_action.isEnabled()
@@ -246,7 +206,7 @@ def test_a_read_only_user_cannot_delete(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_row(window, 0)
+        view = await open_row(window, 0)
         await until(lambda: view.detail is not None, 15, "the full record")
         assert not view.delete_action.isEnabled()
         assert "role" in view.delete_action.toolTip()
@@ -270,7 +230,7 @@ def test_find_in_the_transcript_marks_every_match_and_steps_through_them(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_with(window, lambda d: len(d.messages) >= 6, ui_platform)
+        view = await open_with(window, lambda d: len(d.messages) >= 6, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         window.activateWindow()
         qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Ctrl+F in a detail tab
@@ -319,11 +279,11 @@ def test_a_conversation_exports_as_text_json_and_a_pdf_that_reads_back(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_with(window, lambda d: len(d.messages) >= 4, ui_platform)
+        view = await open_with(window, lambda d: len(d.messages) >= 4, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         detail = view.detail
         assert detail is not None and view.export_button.isEnabled()
-        name = suggested_name(view.row, TranscriptFormat.PDF)
+        name = suggested_name(view.row, ".pdf")
         assert name.endswith(f"{detail.id}.pdf") and "/" not in name
         text = await view.export(TranscriptFormat.TEXT, out / "t.txt")
         assert text is not None and text.read_text("utf-8") == transcript.as_text(detail)
@@ -358,7 +318,7 @@ def test_the_flow_shows_the_path_and_a_node_of_it_brings_its_message_into_view(
     async def scenario() -> None:
         window = await _signed_in_window(app)
         await _synced(window)
-        view = await _open_with(window, lambda d: len(d.flow_path) >= 3 and len(d.messages) >= 6, ui_platform)
+        view = await open_with(window, lambda d: len(d.flow_path) >= 3 and len(d.messages) >= 6, ui_platform)
         await until(lambda: view.flow_view.layout_ is not None, 15, "the flow laid out")
         detail, graph = view.detail, view.flow_view
         assert detail is not None and graph.flow is not None and graph.flow.id == detail.flow_id

@@ -33,9 +33,9 @@ TITLES = {
 }
 
 
-def suggested_name(row: Conversation, kind: TranscriptFormat) -> str:
+def suggested_name(row: Conversation, suffix: str) -> str:
     """`Camille Wang 2026-12-07 cnv_ab12.pdf`: whatever the contact's name holds, a plain file."""
-    return safe_file_name(f"{row.contact} {row.started_at.date().isoformat()} {row.id}", f".{kind.value}")
+    return safe_file_name(f"{row.contact} {row.started_at.date().isoformat()} {row.id}", suffix)
 
 
 def ask_path(parent: QWidget, row: Conversation, kind: TranscriptFormat) -> Path | None:
@@ -44,7 +44,7 @@ def ask_path(parent: QWidget, row: Conversation, kind: TranscriptFormat) -> Path
     return ask_save_path(
         parent,
         title,
-        suggested_name(row, kind),
+        suggested_name(row, f".{kind.value}"),
         folder_key=FOLDER_KEY,
         filters=f"{wanted};;All files (*)",
         suffix=f".{kind.value}",

@@ -3,17 +3,27 @@ so that 10,000 messages stay smooth). Every text is drawn as plain text.
 
 Each entry is a header (who, and when from the start) above its text, wrapped to the view's
 width. Coaching is drawn on a tinted panel with a label saying the customer did not see it;
-a function call shows its arguments on one line and, once expanded (click or Space), its
+a function call shows its arguments on one line and, once expanded (click or Enter), its
 input and output as indented JSON.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -45,6 +55,7 @@ Index = QModelIndex | QPersistentModelIndex
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 EXPANDED_ROLE = Qt.ItemDataRole.UserRole + 2
 MATCHES_ROLE = Qt.ItemDataRole.UserRole + 3  # [(start, length, current)] of the text found
+PLAYING_ROLE = Qt.ItemDataRole.UserRole + 4  # the message under the recording's playhead
 PAD = 8
 GAP = 3  # between an entry's header and its text
 COACHING_NOTE = "Coaching · not seen by the customer"
@@ -60,12 +71,37 @@ class TranscriptModel(QAbstractListModel):
         self._pattern: re.Pattern[str] | None = None
         self.matches: list[tuple[int, int, int]] = []  # (row, start, length) in reading order
         self.current = -1  # the match shown, an index into `matches`
+        self.playing: int | None = None  # the row under the playhead
+        self._spoken: tuple[list[int], list[int]] = ([], [])  # (offsets, rows) of messages, by offset
 
     def set_entries(self, entries: tuple[Entry, ...]) -> None:
         self.beginResetModel()
-        self._entries, self._expanded = entries, set()
+        self._entries, self._expanded, self.playing = entries, set(), None
         self._search()
+        self._index_moments()
         self.endResetModel()
+
+    def _index_moments(self) -> None:
+        spoken = sorted(
+            (e.offset_ms, row)
+            for row, e in enumerate(self._entries)
+            if e.kind is EntryKind.MESSAGE and e.offset_ms is not None
+        )
+        self._spoken = ([offset for offset, _ in spoken], [row for _, row in spoken])
+
+    def row_at(self, ms: int) -> int | None:
+        """The message being spoken at `ms` into the recording: the last one begun by then."""
+        offsets, rows = self._spoken
+        at = bisect.bisect_right(offsets, ms) - 1
+        return rows[at] if at >= 0 else None
+
+    def set_playing(self, row: int | None) -> None:
+        if row == self.playing:
+            return
+        changed = [r for r in (self.playing, row) if r is not None]
+        self.playing = row
+        for r in changed:
+            self.dataChanged.emit(self.index(r), self.index(r), [PLAYING_ROLE])
 
     def append(self, entries: tuple[Entry, ...]) -> None:
         """Entries that arrived live, at the end (the search runs again over them)."""
@@ -76,6 +112,7 @@ class TranscriptModel(QAbstractListModel):
         self._entries += entries
         current = self.current
         self._search()
+        self._index_moments()
         self.current = current if self.matches else -1
         self.endInsertRows()
 
@@ -140,6 +177,8 @@ class TranscriptModel(QAbstractListModel):
             return entry
         if role == EXPANDED_ROLE:
             return index.row() in self._expanded
+        if role == PLAYING_ROLE:
+            return index.row() == self.playing
         if role == MATCHES_ROLE:
             row = index.row()
             return [
@@ -210,12 +249,17 @@ class TranscriptDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.save()
         rect = option.rect.adjusted(2, 1, -2, -1)
-        fill = _panel(entry, palette, selected)
+        playing = bool(index.data(PLAYING_ROLE))
+        fill = _panel(entry, palette, selected, playing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if fill is not None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.drawRoundedRect(rect, 6, 6)
+        if playing:  # a bar as well as the tint: not colour alone
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+            painter.drawRoundedRect(QRectF(rect.left(), rect.top() + 2, 4, rect.height() - 4), 2, 2)
         inner = rect.adjusted(PAD - 2, PAD - 1, -(PAD - 2), -(PAD - 1))
         ink = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         dim = QColor(ink)
@@ -267,10 +311,15 @@ def _found(start: int, length: int, current: bool) -> QTextLayout.FormatRange:
     return found
 
 
-def _panel(entry: Entry, palette: QPalette, selected: bool) -> QColor | None:
-    """The entry's background: the highlight when selected, a tint for what stands apart."""
+def _panel(entry: Entry, palette: QPalette, selected: bool, playing: bool) -> QColor | None:
+    """The entry's background: the highlight when selected, a tint for what is being played
+    and for what stands apart."""
     if selected:
         return palette.color(QPalette.ColorRole.Highlight)
+    if playing:
+        tint = QColor(palette.color(QPalette.ColorRole.Highlight))
+        tint.setAlphaF(0.18)
+        return tint
     dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
     if entry.kind is EntryKind.COACHING:
         return QColor("#3a3014" if dark else "#fff4d6")  # amber: a note, not the conversation
@@ -283,6 +332,7 @@ class TranscriptView(QListView):
     """The list of entries: selectable (Ctrl+C copies them as lines), calls expand on click."""
 
     artifact_requested = Signal(object)  # the ArtifactInfo of an artifact entry activated
+    moment_requested = Signal(int)  # a message activated: its moment in the recording, in ms
 
     def __init__(self, model: TranscriptModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -307,12 +357,15 @@ class TranscriptView(QListView):
         bar.rangeChanged.connect(lambda _low, high: self.following and bar.setValue(high))
 
     def _activate(self, row: int) -> None:
-        """A click (or Space): a function call expands or folds, an artifact opens."""
-        artifact = self._model.entry(row).artifact
-        if artifact is not None:
-            self.artifact_requested.emit(artifact)
-        else:
+        """A click (or Enter): a function call expands or folds, an artifact opens, a message
+        asks for its moment in the recording."""
+        entry = self._model.entry(row)
+        if entry.artifact is not None:
+            self.artifact_requested.emit(entry.artifact)
+        elif entry.kind is EntryKind.FUNCTION:
             self._model.toggle(row)
+        elif entry.offset_ms is not None:
+            self.moment_requested.emit(entry.offset_ms)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)

@@ -7,10 +7,11 @@ place for problems, and the view says in place what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -28,6 +29,7 @@ from app.api.errors import ApiError
 from app.cache.errors import CacheError
 from app.domain import (
     ArtifactInfo,
+    AudioInfo,
     Conversation,
     ConversationDetail,
     EventType,
@@ -40,11 +42,13 @@ from app.saving import SaveFailed
 from app.workspace import Workspace
 from ui import icons
 from ui.detail.artifact_dialog import ArtifactDialog
-from ui.detail.export import TranscriptFormat, ask_path, export
+from ui.detail.audio_panel import SKIP_MS, AudioPanel
+from ui.detail.export import TranscriptFormat, ask_path, export, suggested_name
 from ui.detail.facts import FactsPanel
 from ui.detail.find_bar import FindBar
 from ui.detail.flow_view import FlowView
 from ui.detail.transcript import TranscriptModel, TranscriptView
+from ui.save_dialog import Location, ask_save_path
 from ui.table.columns import full_date
 from ui.tasks import dialog_result, spawn
 
@@ -54,6 +58,7 @@ EXPORTS = (
     (TranscriptFormat.PDF, "Printable PDF…"),
 )
 DELETING_ROLES = (Role.ADMIN, Role.SUPERVISOR)  # the platform's rule; it checks it again
+AUDIO_FOLDER_KEY = "recordings/folder"
 
 
 class DetailView(QWidget):
@@ -74,6 +79,8 @@ class DetailView(QWidget):
         self.model = TranscriptModel(self)
         self.transcript = TranscriptView(self.model)
         self.transcript.artifact_requested.connect(self.open_artifact)
+        self.transcript.moment_requested.connect(self._play_from)
+        self.audio: AudioPanel | None = None  # a voice conversation's recording, once known
         self.artifacts: list[ArtifactDialog] = []  # open previews, closed with the view
         self.find_bar = FindBar(self)
         self.find_bar.changed.connect(self._find)
@@ -88,13 +95,19 @@ class DetailView(QWidget):
         column.addWidget(self.find_bar)
         column.addWidget(self.notice)
         column.addWidget(self.transcript, 1)
+        self._column = column
+        self._keys = [
+            self._shortcut(Qt.Key.Key_Space, lambda audio: audio.toggle()),
+            self._shortcut(Qt.Key.Key_Left, lambda audio: audio.skip(-SKIP_MS)),
+            self._shortcut(Qt.Key.Key_Right, lambda audio: audio.skip(SKIP_MS)),
+        ]
         self.flow_view = FlowView()
         self.flow_view.step_requested.connect(self.show_step)
         reading = QSplitter(Qt.Orientation.Vertical)
         reading.addWidget(self.flow_view)
         reading.addWidget(centre)
-        reading.setStretchFactor(0, 2)
-        reading.setStretchFactor(1, 3)
+        reading.setStretchFactor(0, 1)
+        reading.setStretchFactor(1, 3)  # the transcript is what is read; the graph a map beside
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(reading)
         splitter.addWidget(self.facts)
@@ -119,6 +132,10 @@ class DetailView(QWidget):
             menu.addAction(label).triggered.connect(lambda _=False, kind=kind: spawn(self.export(kind)))
         self.export_button.setMenu(menu)
         bar.addWidget(self.export_button)
+        self.download_audio_action = bar.addAction(icons.icon("download"), "Download audio…")
+        self.download_audio_action.setToolTip("Save the call's recording (WAV)")
+        self.download_audio_action.setEnabled(False)  # until a recording is known
+        self.download_audio_action.triggered.connect(lambda: spawn(self.download_audio()))
         self.delete_action = bar.addAction(icons.icon("delete"), "Delete…")
         self.delete_action.triggered.connect(lambda: spawn(self.delete()))
         membership = self.workspace.membership
@@ -250,7 +267,64 @@ class DetailView(QWidget):
         self.notice.setText("This conversation has no messages.")
         if first:
             spawn(self._load_flow(detail))
+        if detail.audio is not None and self.audio is None:
+            self._show_audio(detail.audio)
         self.loaded.emit()
+
+    # --- the recording ----------------------------------------------------------------------
+
+    def _show_audio(self, audio: AudioInfo) -> None:
+        self.audio = AudioPanel(self.workspace.recordings, self.conversation_id, audio)
+        self.audio.position_changed.connect(self._follow_playhead)
+        self.audio.failed.connect(self.failed.emit)
+        self._column.addWidget(self.audio)
+        self.download_audio_action.setEnabled(True)
+        for key in self._keys:
+            key.setEnabled(True)
+
+    def _shortcut(self, key: Qt.Key, act: Callable[[AudioPanel], None]) -> QShortcut:
+        """A player key for the whole view (text fields keep theirs), live once there is audio."""
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.setEnabled(False)
+        shortcut.activated.connect(lambda: self.audio is not None and act(self.audio))
+        return shortcut
+
+    def _play_from(self, ms: int) -> None:
+        """A message clicked: the recording from where it is spoken."""
+        if self.audio is not None:
+            self.audio.seek(ms)
+
+    def _follow_playhead(self, ms: int) -> None:
+        """The message being spoken is highlighted and kept in view while it plays."""
+        row = self.model.row_at(ms)
+        if row == self.model.playing:
+            return
+        self.model.set_playing(row)
+        if row is not None:
+            self.transcript.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    async def download_audio(self, dest: Path | None = None) -> Path | None:
+        """Save the recording where the user confirms (or at `dest`); None when cancelled or not
+        written (the banner says why)."""
+        dest = dest or ask_save_path(
+            self,
+            "Download audio",
+            suggested_name(self.row, ".wav"),
+            folder_key=AUDIO_FOLDER_KEY,
+            start_in=Location.DownloadLocation,
+            filters="WAV audio (*.wav);;All files (*)",
+            suffix=".wav",
+        )
+        if dest is None:
+            return None
+        try:
+            return await self.workspace.recordings.download(self.conversation_id, dest)
+        except (ApiError, CacheError, SaveFailed) as exc:
+            self.failed.emit(exc)
+        except OSError as exc:  # the folder chosen is not writable, the disk is full
+            self.failed.emit(SaveFailed(dest, exc.strerror or type(exc).__name__))
+        return None
 
     async def _load_flow(self, detail: ConversationDetail) -> None:
         if detail.flow_id is None:
@@ -282,3 +356,5 @@ class DetailView(QWidget):
     def close_view(self) -> None:
         if not self._loading.done():
             self._loading.cancel()
+        if self.audio is not None:
+            self.audio.close_panel()

@@ -1,17 +1,22 @@
 """The window's tabs: the conversations list first (always there), then one tab per opened
-conversation. Opening one already open brings its tab forward; Ctrl+W closes the current one."""
+conversation. Opening one already open brings its tab (or its own window) forward; Ctrl+W
+closes the current one. Back and forward (Alt+←/→, the buttons by the tabs) go between the
+conversations visited; Pop out moves the current one into a window of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QTabBar, QTabWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QTabBar, QTabWidget, QToolButton, QWidget
 
 from app.domain import Conversation, LiveEvent
 from app.workspace import Workspace
+from ui import icons
+from ui.detail.history import VisitHistory
 from ui.detail.view import DetailView
+from ui.detail.window import DetailWindow
 
 TITLE_CHARS = 28
 
@@ -33,12 +38,52 @@ class ConversationTabs(QTabWidget):
         self.tabCloseRequested.connect(self.close_tab)
         close = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
         close.activated.connect(lambda: self.close_tab(self.currentIndex()))
+        self.history = VisitHistory()
+        self.windows: list[DetailWindow] = []  # conversations popped out
+        self.setCornerWidget(self._navigation())
+        self.currentChanged.connect(self._visited)
+        self._show_navigation()
+
+    def _navigation(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(0)
+
+        def button(
+            icon: str, tip: str, key: QKeySequence.StandardKey | None, act: Callable[[], object]
+        ) -> QToolButton:
+            made = QToolButton()
+            made.setIcon(icons.icon(icon))
+            made.setAutoRaise(True)
+            made.setToolTip(tip)
+            made.setAccessibleName(tip.split(" (")[0])
+            made.clicked.connect(act)
+            if key is not None:
+                QShortcut(QKeySequence(key), self).activated.connect(act)
+            row.addWidget(made)
+            return made
+
+        self.back_button = button("back", "Back (Alt+←)", QKeySequence.StandardKey.Back, self.back)
+        self.forward_button = button(
+            "forward", "Forward (Alt+→)", QKeySequence.StandardKey.Forward, self.forward
+        )
+        self.pop_out_button = button(
+            "pop_out", "Pop out (the conversation in a window of its own)", None, lambda: self.pop_out()
+        )
+        return box
 
     def details(self) -> list[DetailView]:
-        return [w for w in (self.widget(i) for i in range(self.count())) if isinstance(w, DetailView)]
+        """Every conversation open: in the tabs, then in windows of their own."""
+        in_tabs = [w for w in (self.widget(i) for i in range(self.count())) if isinstance(w, DetailView)]
+        return in_tabs + [window.view for window in self.windows]
 
     def open(self, row: Conversation) -> DetailView:
-        """The conversation's tab, brought forward (made when it was not open)."""
+        """The conversation's tab (or window), brought forward (made when it was not open)."""
+        window = next((w for w in self.windows if w.view.conversation_id == row.id), None)
+        if window is not None:
+            window.bring_forward()
+            return window.view
         view = next((v for v in self.details() if v.conversation_id == row.id), None)
         if view is None:
             view = DetailView(self.workspace, row)
@@ -62,13 +107,68 @@ class ConversationTabs(QTabWidget):
         self.removeTab(index)
         view.close_view()
         view.deleteLater()
+        self._show_navigation()
+
+    # --- back, forward, pop out -------------------------------------------------------------
+
+    def back(self) -> DetailView | None:
+        return self._go(self.history.back(self._is_open))
+
+    def forward(self) -> DetailView | None:
+        return self._go(self.history.forward(self._is_open))
+
+    def pop_out(self, index: int | None = None) -> DetailWindow | None:
+        """The conversation of tab `index` (the current one) in a window of its own."""
+        view = self.widget(self.currentIndex() if index is None else index)
+        if not isinstance(view, DetailView):
+            return None
+        self.removeTab(self.indexOf(view))
+        self.history.visit(view.conversation_id)  # still the one in front, in its window now
+        window = DetailWindow(view, self.window())
+        window.closed.connect(self._window_closed)
+        self.windows.append(window)
+        window.bring_forward()
+        self._show_navigation()
+        return window
+
+    def _window_closed(self, view: DetailView) -> None:
+        self.windows = [w for w in self.windows if w.view is not view]
+        view.close_view()
+        self._show_navigation()
+
+    def _go(self, conversation_id: str | None) -> DetailView | None:
+        view = next((v for v in self.details() if v.conversation_id == conversation_id), None)
+        if view is not None:
+            window = next((w for w in self.windows if w.view is view), None)
+            if window is not None:
+                window.bring_forward()
+            else:
+                self.setCurrentWidget(view)
+        self._show_navigation()
+        return view
+
+    def _visited(self, index: int) -> None:
+        view = self.widget(index)
+        if isinstance(view, DetailView):
+            self.history.visit(view.conversation_id)
+        self._show_navigation()
+
+    def _is_open(self, conversation_id: str) -> bool:
+        return any(v.conversation_id == conversation_id for v in self.details())
+
+    def _show_navigation(self) -> None:
+        self.back_button.setEnabled(self.history.can_go(-1, self._is_open))
+        self.forward_button.setEnabled(self.history.can_go(1, self._is_open))
+        self.pop_out_button.setEnabled(isinstance(self.currentWidget(), DetailView))
 
     def _deleted(self, conversation_id: str) -> None:
         self.close_conversation(conversation_id)
         self.deleted.emit(conversation_id)
 
     def close_conversation(self, conversation_id: str) -> None:
-        """Close its tab, if open (the conversation was deleted)."""
+        """Close its tab or window, if open (the conversation was deleted)."""
+        for window in [w for w in self.windows if w.view.conversation_id == conversation_id]:
+            window.close()
         for view in self.details():
             if view.conversation_id == conversation_id:
                 self.close_tab(self.indexOf(view))

@@ -53,6 +53,8 @@ def test_a_conversation_opens_in_its_tab_with_its_transcript_and_facts(
         facts = view.facts.values
         assert facts["Summary"].text() == (expected.summary or "—")
         assert facts["Contact"].text().startswith(expected.contact)
+        top = sorted(expected.sentiment, key=lambda e: e.score, reverse=True)[:3]
+        assert view.facts.sentiment.emotions == tuple(top)  # the chart: the top three, strongest first
         shown_labels = [*facts.values(), view.notice]
         assert all(label.textFormat() == Qt.TextFormat.PlainText for label in shown_labels)
         # A function call expands to its input and output.

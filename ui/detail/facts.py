@@ -2,7 +2,8 @@
 
 Every value is a plain-text label (never rich text, whatever it holds) that wraps and can be
 selected and copied. The summary row's fields show at once; the full record's (reason,
-summary, analysis, sentiment, voice) when it arrives.
+summary, analysis, sentiment, voice) when it arrives. The sentiment is a small bar chart of
+the top emotions with their scores.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QPushButton, QScrollA
 
 from app import labels
 from app.domain import Conversation, ConversationDetail
+from ui.detail.sentiment_bars import SentimentBars
 from ui.table.columns import full_date, pairs_text
 
 TOP_EMOTIONS = 3
@@ -61,7 +63,11 @@ class FactsPanel(QScrollArea):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.values: dict[str, QLabel] = {}
+        self.sentiment = SentimentBars()
         for name in self.FIELDS:
+            if name == "Sentiment":
+                form.addRow(f"{name}:", self.sentiment)
+                continue
             value = self.values[name] = _value()
             value.setAccessibleName(name)
             form.addRow(f"{name}:", value)
@@ -91,8 +97,9 @@ class FactsPanel(QScrollArea):
         self._set("Reason", detail.reason)
         self._set("Summary", detail.summary)
         self._set("Analysis", detail.analysis)
-        top = sorted(detail.sentiment, key=lambda e: e.score, reverse=True)[:TOP_EMOTIONS]
-        self._set("Sentiment", "\n".join(f"{e.emotion} {e.score:.2f}" for e in top))
+        self.sentiment.show_emotions(
+            sorted(detail.sentiment, key=lambda e: e.score, reverse=True)[:TOP_EMOTIONS]
+        )
 
     def _set(self, name: str, text: str) -> None:
         self.values[name].setText(text or NOTHING)

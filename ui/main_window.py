@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectivity import Link, LinkState
-from app.domain import Filter, LiveEvent, Sort, TableColumn, View
+from app.domain import Conversation, Filter, LiveEvent, Sort, TableColumn, View
 from app.links import LinkError, parse_link
 from app.sync.changes import SyncProgress
 from app.workspace import Catalog, Workspace
@@ -38,6 +38,7 @@ from ui.filters import FiltersPanel
 from ui.listing import Listing
 from ui.problems import Explanation, Remedy, Severity, explain
 from ui.status_bar import StatusBar
+from ui.table.columns import full_date
 from ui.table.model import ConversationsModel
 from ui.table.view import ConversationsTable
 from ui.tasks import spawn
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.tabs.failed.connect(self.report)
         self.tabs.deleted.connect(lambda _id: self.listing.refresh_soon())
         self.tabs.contact_requested.connect(self._show_contact)
+        self.tabs.deleted_elsewhere.connect(self._deleted_elsewhere)
         self.listing.counted.connect(self._counted)
         self.listing.busy.connect(self.status.show_busy)
         self.listing.new_available.connect(self._new_available)
@@ -351,6 +353,16 @@ class MainWindow(QMainWindow):
         self.listing.on_events(events)
         self.tabs.on_events(events)
 
+    def _deleted_elsewhere(self, row: Conversation) -> None:
+        self.banner.show_explanation(
+            Explanation(
+                f"The conversation with {row.contact} of {full_date(row.started_at)} was deleted on "
+                "the platform, so it was closed.",
+                row.id,
+                Severity.INFO,
+            )
+        )
+
     def _synced(self, progress: SyncProgress) -> None:
         self.status.show_sync(progress)
         self.listing.on_synced(progress)
@@ -422,6 +434,7 @@ class MainWindow(QMainWindow):
         if self._export is not None:
             self._export.cancel()  # a half-written export is not left behind
         self.listing.stop()
+        self.tabs.close_all()
         self._bridge.disconnect_all()
         self.closed.emit()
         super().closeEvent(event)

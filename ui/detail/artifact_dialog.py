@@ -77,6 +77,7 @@ class ArtifactDialog(QDialog):
         self._layout.addWidget(self.notice)
         self._layout.addWidget(buttons)
         self.loading = spawn(self._load())
+        self.finished.connect(lambda _code: self.loading.cancel())  # closed before its preview came
 
     async def _load(self) -> None:
         refused = previews.too_large(self.artifact.size)

@@ -74,6 +74,7 @@ class FlowView(QWidget):
         self.flow: Flow | None = None
         self.layout_: FlowLayout | None = None
         self._first_step: dict[str, FlowStep] = {}
+        self.current_node: str | None = None  # where a live call is (ringed once drawn)
         self._current: pg.ScatterPlotItem | None = None
         self._path: tuple[FlowStep, ...] = ()
         self._labels: list[pg.TextItem] = []
@@ -164,6 +165,7 @@ class FlowView(QWidget):
                 self.plot.addItem(badge)
         self.fit()
         self._show_labels_if_legible()
+        self.show_current(self.current_node)  # a redraw (a theme change) keeps the ring
 
     def _show_labels_if_legible(self, *_: object) -> None:
         """Labels only when zoomed in enough for them not to overlap (a node's tooltip has it)."""
@@ -174,6 +176,7 @@ class FlowView(QWidget):
 
     def show_current(self, node_id: str | None) -> None:
         """Ring the node a live call is at (None: no ring)."""
+        self.current_node = node_id
         if self._current is not None:
             self.plot.removeItem(self._current)
             self._current = None
@@ -184,6 +187,13 @@ class FlowView(QWidget):
             pos=[self.layout_.positions[node_id]], symbol="o", size=NODE_SIZE * 2, brush=None, pen=ring
         )
         self.plot.addItem(self._current)
+
+    def ringed_at(self) -> tuple[float, float] | None:
+        """Where the ring of the current node is drawn (None: nowhere)."""
+        if self._current is None:
+            return None
+        x, y = self._current.getData()
+        return float(x[0]), float(y[0])
 
     def first_step(self, node_id: str) -> FlowStep | None:
         return self._first_step.get(node_id)

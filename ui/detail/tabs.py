@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QTabBar, QTabWidget, QToolButton, QWidget
 
-from app.domain import Conversation, LiveEvent
+from app.domain import Conversation, EventType, LiveEvent
 from app.workspace import Workspace
 from ui import icons
 from ui.detail.history import VisitHistory
@@ -24,6 +24,7 @@ TITLE_CHARS = 28
 class ConversationTabs(QTabWidget):
     failed = Signal(object)  # a problem of a detail view, for the window's banner
     deleted = Signal(str)  # a conversation deleted from its tab (its tab is closed)
+    deleted_elsewhere = Signal(object)  # the Conversation, open here, deleted by someone else
     contact_requested = Signal(str)  # list every conversation of this contact (as shown)
 
     def __init__(self, workspace: Workspace, listing: QWidget, parent: QWidget | None = None) -> None:
@@ -97,8 +98,14 @@ class ConversationTabs(QTabWidget):
         return view
 
     def on_events(self, events: Sequence[LiveEvent]) -> None:
+        gone = {e.conversation_id for e in events if e.type is EventType.DELETED}
         for view in self.details():
-            view.on_events(events)
+            if view.conversation_id in gone:
+                self.close_conversation(view.conversation_id)
+                if not view.deleting:  # not the news of its own Delete
+                    self.deleted_elsewhere.emit(view.row)
+            else:
+                view.on_events(events)
 
     def close_tab(self, index: int) -> None:
         view = self.widget(index)
@@ -164,6 +171,13 @@ class ConversationTabs(QTabWidget):
     def _deleted(self, conversation_id: str) -> None:
         self.close_conversation(conversation_id)
         self.deleted.emit(conversation_id)
+
+    def close_all(self) -> None:
+        """Close every conversation, in tabs and in windows (the main window is closing)."""
+        for window in list(self.windows):
+            window.close()
+        for view in self.details():
+            self.close_tab(self.indexOf(view))
 
     def close_conversation(self, conversation_id: str) -> None:
         """Close its tab or window, if open (the conversation was deleted)."""

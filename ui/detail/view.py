@@ -7,8 +7,10 @@ place for problems, and the view says in place what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -73,6 +75,7 @@ class DetailView(QWidget):
         self.row = row
         self.conversation_id = row.id
         self.detail: ConversationDetail | None = None
+        self.deleting = False  # its Delete is under way (the platform's news of it may come first)
         self.notice = QLabel("Loading the conversation…")
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.setWordWrap(True)
@@ -116,7 +119,8 @@ class DetailView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-        self._loading = spawn(self.reload())
+        self._work: set[asyncio.Task[Any]] = set()  # reads of the record and the flow, cancelled on close
+        self._run(self.reload())
 
     def _toolbar(self) -> QToolBar:
         bar = QToolBar("Conversation")
@@ -171,7 +175,7 @@ class DetailView(QWidget):
                 summary.current_node if summary.status is Status.IN_PROGRESS else None
             )
             if summary.status is not Status.IN_PROGRESS and self.detail.status is Status.IN_PROGRESS:
-                spawn(self.reload())  # ended: the whole record now
+                self._run(self.reload())  # ended: the whole record now
 
     def open_artifact(self, artifact: ArtifactInfo) -> ArtifactDialog:
         """Its preview in a window of its own (several can be open), with Download…."""
@@ -238,11 +242,14 @@ class DetailView(QWidget):
         await dialog_result(box)
         if box.clickedButton() is not confirm:
             return False
+        self.deleting = True
         try:
             await self.workspace.delete_conversation(self.conversation_id)
         except (ApiError, CacheError) as exc:
             self.failed.emit(exc)
             return False
+        finally:
+            self.deleting = False
         self.deleted.emit(self.conversation_id)
         return True
 
@@ -266,7 +273,7 @@ class DetailView(QWidget):
         self.notice.setVisible(not entries)
         self.notice.setText("This conversation has no messages.")
         if first:
-            spawn(self._load_flow(detail))
+            self._run(self._load_flow(detail))
         if detail.audio is not None and self.audio is None:
             self._show_audio(detail.audio)
         self.loaded.emit()
@@ -353,8 +360,17 @@ class DetailView(QWidget):
         self.transcript.setCurrentIndex(index)
         self.transcript.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
 
+    def _run(self, work: Coroutine[Any, Any, None]) -> None:
+        task = spawn(work)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+
     def close_view(self) -> None:
-        if not self._loading.done():
-            self._loading.cancel()
+        """Let go of what the view holds: reads still running are cancelled (none lands on a
+        view being destroyed), the recording's relay path forgotten, previews closed."""
+        for task in list(self._work):
+            task.cancel()
+        for dialog in list(self.artifacts):
+            dialog.close()
         if self.audio is not None:
             self.audio.close_panel()

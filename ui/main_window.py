@@ -195,11 +195,27 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             theme_menu.addAction(action)
 
+        self.conversation_menu = menus.addMenu("&Conversation")
+        self.conversation_menu.aboutToShow.connect(self._fill_conversation_menu)
+        self._fill_conversation_menu()  # its shortcuts work before it was ever opened
+
         help_menu = menus.addMenu("&Help")
         about = QAction("About Convodesk", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _fill_conversation_menu(self) -> None:
+        """The actions of the conversation in front (its toolbar's own), then the tabs'."""
+        menu = self.conversation_menu
+        menu.clear()
+        current = self.tabs.currentWidget()
+        if isinstance(current, DetailView):
+            menu.addActions(current.actions_for_menu())
+        else:
+            menu.addAction("No conversation in front: open one from the list").setEnabled(False)
+        menu.addSeparator()
+        menu.addActions(self.tabs.navigation_actions())
 
     def _ask_link(self) -> None:
         clipboard = QGuiApplication.clipboard().text().strip()

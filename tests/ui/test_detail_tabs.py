@@ -54,15 +54,26 @@ def test_back_forward_and_a_conversation_popped_out_into_its_own_window(
         assert all(rows)
         tabs = window.tabs
         views = [tabs.open(row) for row in rows[:3]]  # type: ignore[arg-type]
-        assert tabs.currentWidget() is views[2] and not tabs.forward_button.isEnabled()
+        assert tabs.currentWidget() is views[2] and not tabs.forward_action.isEnabled()
 
         assert tabs.back() is views[1] and tabs.currentWidget() is views[1]
         window.activateWindow()
         QTest.keyClick(tabs, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
-        assert tabs.currentWidget() is views[0] and not tabs.back_button.isEnabled()
+        assert tabs.currentWidget() is views[0] and not tabs.back_action.isEnabled()
         QTest.keyClick(tabs, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
         assert tabs.currentWidget() is views[1]
-        tabs.close_tab(tabs.indexOf(views[1]))  # closed: back and forward pass over it
+        # The Conversation menu: the toolbar's own actions of the one in front, then the tabs'.
+        window._fill_conversation_menu()
+        offered = window.conversation_menu.actions()
+        assert all(a in offered for a in views[1].actions_for_menu())
+        assert tabs.back_action in offered and tabs.pop_out_action in offered
+        tabs.setCurrentIndex(0)
+        window._fill_conversation_menu()
+        assert not any(a in window.conversation_menu.actions() for a in views[1].actions_for_menu())
+        assert not tabs.pop_out_action.isEnabled() and not tabs.close_action.isEnabled()
+        tabs.setCurrentWidget(views[1])
+        tabs.close_action.trigger()  # Ctrl+W; closed: back and forward pass over it
+        assert views[1] not in tabs.details()
         assert tabs.back() is views[0] and tabs.forward() is views[2]
 
         # Popped out: a window of its own with the same view; opening it again brings it forward.

@@ -334,6 +334,11 @@ def test_the_flow_shows_the_path_and_a_node_of_it_brings_its_message_into_view(
         current = view.transcript.currentIndex()
         assert view.model.entry(current.row()).message_index == step.message_index
         assert view.transcript.viewport().rect().intersects(view.transcript.visualRect(current))
+        # The facts' Flow link brings the graph back into view when its pane was collapsed.
+        view.reading.setSizes([0, sum(view.reading.sizes())])
+        assert view.facts.flow_link.isVisibleTo(view)
+        view.facts.flow_link.click()
+        assert view.reading.sizes()[0] >= graph.minimumSizeHint().height()
         # A path through a node the flow does not have: said in the panel, the rest drawn.
         odd = (
             *detail.flow_path,

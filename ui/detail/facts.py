@@ -31,8 +31,17 @@ def _value() -> QLabel:
     return label
 
 
+def _link(text: str) -> QPushButton:
+    link = QPushButton(text)
+    link.setFlat(True)
+    link.setCursor(Qt.CursorShape.PointingHandCursor)
+    link.setStyleSheet("text-align: left; padding-left: 0; color: palette(link)")
+    return link
+
+
 class FactsPanel(QScrollArea):
     contact_requested = Signal(str)  # a contact as shown: list all of its conversations
+    flow_requested = Signal()  # bring the flow graph into view
 
     FIELDS = (
         "Platform",
@@ -64,6 +73,13 @@ class FactsPanel(QScrollArea):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.values: dict[str, QLabel] = {}
         self.sentiment = SentimentBars()
+        self.contact_link = _link("All their conversations")
+        self.contact_link.setToolTip("List every conversation of this contact")
+        self.contact_link.clicked.connect(lambda: self.contact_requested.emit(self._contact))
+        self.flow_link = _link("Show the flow graph")
+        self.flow_link.setToolTip("Bring the flow graph above the transcript into view")
+        self.flow_link.clicked.connect(self.flow_requested.emit)
+        links = {"Contact": self.contact_link, "Flow": self.flow_link}  # beneath their fields
         for name in self.FIELDS:
             if name == "Sentiment":
                 form.addRow(f"{name}:", self.sentiment)
@@ -71,11 +87,8 @@ class FactsPanel(QScrollArea):
             value = self.values[name] = _value()
             value.setAccessibleName(name)
             form.addRow(f"{name}:", value)
-        self.contact_link = QPushButton("All conversations of this contact")
-        self.contact_link.setFlat(True)
-        self.contact_link.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.contact_link.clicked.connect(lambda: self.contact_requested.emit(self._contact))
-        form.addRow("", self.contact_link)
+            if name in links:
+                form.addRow("", links[name])
         self.setWidget(inner)
         self._contact = ""
 
@@ -87,6 +100,7 @@ class FactsPanel(QScrollArea):
         self._set("Status", labels.STATUS[row.status])
         self._set("Tags", pairs_text(row.tags))
         self._set("Flow", row.flow_name)
+        self.flow_link.setVisible(row.flow_id is not None)
         self._set("Duration", labels.duration(row.duration_seconds))
         self._set("Start", full_date(row.started_at))
         self._set("End", full_date(row.ended_at) if row.ended_at is not None else "In progress")

@@ -5,10 +5,10 @@ conversations visited; Pop out moves the current one into a window of its own.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QTabBar, QTabWidget, QToolButton, QWidget
 
 from app.domain import Conversation, EventType, LiveEvent
@@ -37,42 +37,46 @@ class ConversationTabs(QTabWidget):
         self.addTab(listing, "Conversations")
         self.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)  # the list stays
         self.tabCloseRequested.connect(self.close_tab)
-        close = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)
-        close.activated.connect(lambda: self.close_tab(self.currentIndex()))
+        self.close_action = self._action("", "Close conversation", QKeySequence.StandardKey.Close)
+        self.close_action.triggered.connect(lambda: self.close_tab(self.currentIndex()))
         self.history = VisitHistory()
         self.windows: list[DetailWindow] = []  # conversations popped out
         self.setCornerWidget(self._navigation())
         self.currentChanged.connect(self._visited)
         self._show_navigation()
 
+    def _action(self, icon: str, text: str, key: QKeySequence.StandardKey | None = None) -> QAction:
+        """An action of the tabs, its shortcut live wherever the window is (the menu shows it)."""
+        action = QAction(icons.icon(icon) if icon else QIcon(), text, self)
+        if key is not None:
+            action.setShortcut(QKeySequence(key))
+        self.addAction(action)
+        return action
+
     def _navigation(self) -> QWidget:
+        self.back_action = self._action("back", "Back", QKeySequence.StandardKey.Back)
+        self.back_action.setToolTip("Back to the conversation seen before (Alt+←)")
+        self.back_action.triggered.connect(self.back)
+        self.forward_action = self._action("forward", "Forward", QKeySequence.StandardKey.Forward)
+        self.forward_action.setToolTip("Forward again (Alt+→)")
+        self.forward_action.triggered.connect(self.forward)
+        self.pop_out_action = self._action("pop_out", "Pop out")
+        self.pop_out_action.setToolTip("Move the conversation into a window of its own")
+        self.pop_out_action.triggered.connect(lambda: self.pop_out())
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 4, 0)
         row.setSpacing(0)
-
-        def button(
-            icon: str, tip: str, key: QKeySequence.StandardKey | None, act: Callable[[], object]
-        ) -> QToolButton:
-            made = QToolButton()
-            made.setIcon(icons.icon(icon))
-            made.setAutoRaise(True)
-            made.setToolTip(tip)
-            made.setAccessibleName(tip.split(" (")[0])
-            made.clicked.connect(act)
-            if key is not None:
-                QShortcut(QKeySequence(key), self).activated.connect(act)
-            row.addWidget(made)
-            return made
-
-        self.back_button = button("back", "Back (Alt+←)", QKeySequence.StandardKey.Back, self.back)
-        self.forward_button = button(
-            "forward", "Forward (Alt+→)", QKeySequence.StandardKey.Forward, self.forward
-        )
-        self.pop_out_button = button(
-            "pop_out", "Pop out (the conversation in a window of its own)", None, lambda: self.pop_out()
-        )
+        for action in (self.back_action, self.forward_action, self.pop_out_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            button.setAccessibleName(action.text())
+            row.addWidget(button)
         return box
+
+    def navigation_actions(self) -> list[QAction]:
+        return [self.back_action, self.forward_action, self.pop_out_action, self.close_action]
 
     def details(self) -> list[DetailView]:
         """Every conversation open: in the tabs, then in windows of their own."""
@@ -164,9 +168,11 @@ class ConversationTabs(QTabWidget):
         return any(v.conversation_id == conversation_id for v in self.details())
 
     def _show_navigation(self) -> None:
-        self.back_button.setEnabled(self.history.can_go(-1, self._is_open))
-        self.forward_button.setEnabled(self.history.can_go(1, self._is_open))
-        self.pop_out_button.setEnabled(isinstance(self.currentWidget(), DetailView))
+        self.back_action.setEnabled(self.history.can_go(-1, self._is_open))
+        self.forward_action.setEnabled(self.history.can_go(1, self._is_open))
+        a_conversation = isinstance(self.currentWidget(), DetailView)
+        self.pop_out_action.setEnabled(a_conversation)
+        self.close_action.setEnabled(a_conversation)
 
     def _deleted(self, conversation_id: str) -> None:
         self.close_conversation(conversation_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -91,6 +91,7 @@ class DetailView(QWidget):
         self.find_bar.closed.connect(self._end_find)
         self.facts = FactsPanel()
         self.facts.show_summary(row)
+        self.facts.flow_requested.connect(self.show_flow_graph)
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
@@ -111,6 +112,7 @@ class DetailView(QWidget):
         reading.addWidget(centre)
         reading.setStretchFactor(0, 1)
         reading.setStretchFactor(1, 3)  # the transcript is what is read; the graph a map beside
+        self.reading = reading
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(reading)
         splitter.addWidget(self.facts)
@@ -131,7 +133,8 @@ class DetailView(QWidget):
         self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_button.setEnabled(False)  # until the full record is here
-        menu = QMenu(self.export_button)
+        menu = self.export_menu = QMenu("Export transcript", self.export_button)
+        menu.setIcon(icons.icon("export"))
         for kind, label in EXPORTS:
             menu.addAction(label).triggered.connect(lambda _=False, kind=kind: spawn(self.export(kind)))
         self.export_button.setMenu(menu)
@@ -185,6 +188,20 @@ class DetailView(QWidget):
         self.artifacts.append(dialog)
         dialog.show()
         return dialog
+
+    def actions_for_menu(self) -> list[QAction]:
+        """What the window's Conversation menu offers for this view (the toolbar's own actions,
+        so that enabled states and tooltips are the same in both)."""
+        return [self.export_menu.menuAction(), self.download_audio_action, self.delete_action]
+
+    def show_flow_graph(self) -> None:
+        """The flow graph in view (its pane opened again if it was collapsed), fitted."""
+        flow, text = self.reading.sizes()
+        if flow < self.flow_view.minimumSizeHint().height():
+            total = flow + text
+            self.reading.setSizes([total // 3, total - total // 3])
+        self.flow_view.fit()
+        self.flow_view.plot.setFocus()
 
     def start_find(self) -> None:
         self.find_bar.start()

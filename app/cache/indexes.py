@@ -1,12 +1,13 @@
 """What a large first sync sets aside and builds once at the end: the secondary indexes
-of the conversation tables, and the contacts' conversation counts.
+of the conversation tables, the contacts' conversation counts and their spellings.
 
 Every summary written updates some twenty indexes, and at a few hundred thousand rows
 that is most of a sync's time. Building an index once over all rows is several times
 cheaper than keeping it up to date row by row, so a first sync of a large tenant drops
 them and builds them again when it ends. Likewise the count of each contact's
 conversations (a keyed upsert per row, on a key in no useful order) is not kept while
-its index is set aside, and is counted again in one pass when that index is built. A
+its index is set aside, and is counted again in one pass when that index is built; the
+contacts' spellings (app.cache.side_rows.spell) follow the counts. A
 sync cut short (a crash) leaves them missing: opening the cache builds any that are.
 """
 
@@ -33,7 +34,8 @@ def secondary() -> list[Index]:
 
 
 def counts_kept(conn: Connection) -> bool:
-    """Whether writes keep contact_counts up to date (not while its index is set aside)."""
+    """Whether writes keep contact_counts and contact_spellings up to date (not while the
+    counts' index is set aside)."""
     return _present(conn, _COUNTS_INDEX)
 
 
@@ -50,6 +52,7 @@ def ensure(conn: Connection) -> int:
             continue
         if index is _COUNTS_INDEX:
             side_rows.recount(conn)
+            side_rows.respell(conn)
         index.create(conn)
         built += 1
     if built:

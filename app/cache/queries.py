@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Column, Connection, Integer, Text, func, select, type_coerce
 
-from app.cache import codec
+from app.cache import codec, indexes
 from app.cache.schema import (
     artifacts,
     conversation_details,
@@ -76,7 +76,13 @@ def search(
 ) -> CachePage:
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    where = filter_sql.conditions(f, tenant=tenant, now=now, content_by_order=_dense_content(conn, f))
+    where = filter_sql.conditions(
+        f,
+        tenant=tenant,
+        now=now,
+        content_by_order=_dense_content(conn, f),
+        contact_ids=_contacts(conn, tenant, f),
+    )
     if after is not None:
         where.append(filter_order.after(sort, after))
     key = codec.READ_INDEX[filter_order.sort_column(sort).name]
@@ -101,9 +107,28 @@ def _dense_content(conn: Connection, f: Filter) -> bool:
     return int(conn.execute(filter_sql.content_matches(f.content)).scalar_one()) > DENSE_CONTENT_MATCHES
 
 
+# A Contact filter's text held by at most this many contact spellings is looked up in their
+# trigram index, and its rows fetched by contact; a commoner one (or one too short for the
+# index) is tested on each row in the listing's order, which soon meets enough of them.
+CONTACT_SPELLINGS_LOOKED_UP = 500
+
+
+def _contacts(conn: Connection, tenant: str, f: Filter) -> list[str] | None:
+    """The contact ids whose spellings hold the Contact filter's text (None: test every row)."""
+    if f.contact is None or not indexes.counts_kept(conn):  # spellings not kept: a first sync
+        return None
+    query = filter_sql.spellings_holding(f.contact, CONTACT_SPELLINGS_LOOKED_UP)
+    if query is None:
+        return None
+    found = conn.execute(query).all()
+    if len(found) > CONTACT_SPELLINGS_LOOKED_UP:
+        return None
+    return sorted({contact_id for owner, contact_id in found if owner == tenant})
+
+
 def all_ids(conn: Connection, tenant: str, f: Filter, sort: Sort, *, now: datetime) -> list[str]:
     """Every matching id in order: what a lazy table holds, its rows read on demand."""
-    where = filter_sql.conditions(f, tenant=tenant, now=now)
+    where = filter_sql.conditions(f, tenant=tenant, now=now, contact_ids=_contacts(conn, tenant, f))
     query = select(c.id).where(*where).order_by(*filter_order.order_by(sort))
     return list(conn.execute(query).scalars())
 
@@ -119,11 +144,15 @@ def row_keys(
     single result row instead of a million Python tuples (~3x faster). group_concat
     follows the order of the subquery it reads, which the LIMIT keeps from being
     optimised away; tests hold the result equal to the plain ordered query."""
+    contact_ids = _contacts(conn, tenant, f)
     if limit is not None:  # a few: walking the listing's order beats sorting every match
-        where = filter_sql.conditions(f, tenant=tenant, now=now, content_by_order=_dense_content(conn, f))
+        where = filter_sql.conditions(
+            f, tenant=tenant, now=now, content_by_order=_dense_content(conn, f), contact_ids=contact_ids
+        )
         query = select(c.pk).where(*where).order_by(*filter_order.order_by(sort)).limit(limit)
         return np.fromiter(conn.execute(query).scalars(), dtype=np.int64)
-    where = filter_sql.conditions(f, tenant=tenant, now=now)  # every match: sorting them beats walking
+    # Every match: sorting them beats walking.
+    where = filter_sql.conditions(f, tenant=tenant, now=now, contact_ids=contact_ids)
     ordered = select(c.pk).where(*where).order_by(*filter_order.order_by(sort)).limit(-1).subquery()
     joined = conn.execute(select(func.group_concat(ordered.c.pk))).scalar_one()
     if joined is None:
@@ -154,7 +183,7 @@ def rows_by_keys(conn: Connection, tenant: str, keys: Sequence[int]) -> list[Con
 
 
 def count(conn: Connection, tenant: str, f: Filter, *, now: datetime) -> int:
-    where = filter_sql.conditions(f, tenant=tenant, now=now)
+    where = filter_sql.conditions(f, tenant=tenant, now=now, contact_ids=_contacts(conn, tenant, f))
     return int(conn.execute(select(func.count()).select_from(conversations).where(*where)).scalar_one())
 
 

@@ -137,6 +137,24 @@ contact_counts = Table(
     Index(None, "tenant", "conversations", "contact_id"),
 )
 
+# Each distinct way a contact is shown (casefolded) with its contact id, per tenant, and a
+# trigram FTS5 index `contact_spellings_fts` over it kept by triggers (see migration 0002):
+# the Contact filter looks a rare substring up here first. Written with the summaries; a
+# spelling whose conversations have gone stays until the next rebuild (harmless: the
+# filter tests the conversations themselves too).
+contact_spellings = Table(
+    "contact_spellings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", Text, nullable=False),
+    Column("contact_folded", Text, nullable=False),
+    Column("contact_id", Text, nullable=False),
+    UniqueConstraint("tenant", "contact_folded", "contact_id"),
+)
+contact_spellings_fts = table(
+    "contact_spellings_fts", column("rowid", Integer), column("contact_spellings_fts", Text)
+)
+
 # --- the full record of an opened (or pinned) conversation -----------------------------
 
 conversation_details = Table(

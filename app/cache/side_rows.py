@@ -1,5 +1,6 @@
 """What filters read of a cached summary besides its row: one row per distinct function,
-tag and parameter, and the number of cached conversations of each contact.
+tag and parameter, the number of cached conversations of each contact, and the distinct
+spellings of contacts (the Contact filter's trigram index).
 
 Side rows are written by SQLite from the summary row's own JSON columns (as
 app.cache.summary_rows encodes them), one statement per table for a whole batch:
@@ -100,4 +101,27 @@ def recount(conn: Connection) -> None:
     conn.exec_driver_sql(
         "INSERT INTO contact_counts (tenant, contact_id, conversations) "
         "SELECT tenant, contact_id, count(*) FROM conversations GROUP BY tenant, contact_id"
+    )
+
+
+_SPELL_SQL = (
+    "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
+    f"SELECT tenant, contact_folded, contact_id FROM conversations WHERE pk IN ({_PKS})"
+)
+
+
+def spell(conn: Connection, pks: Sequence[int]) -> None:
+    """The contact spellings of conversations just written or whose contact changed (one
+    already known costs a key look-up; a new one its trigrams)."""
+    if pks:
+        conn.exec_driver_sql(_SPELL_SQL, (_encode(list(pks)).decode(),))
+
+
+def respell(conn: Connection) -> None:
+    """Every spelling again from the cached conversations, in one pass (after a first sync
+    that left them to the end; spellings whose conversations have gone are dropped)."""
+    conn.exec_driver_sql("DELETE FROM contact_spellings")
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
+        "SELECT DISTINCT tenant, contact_folded, contact_id FROM conversations"
     )

@@ -102,9 +102,11 @@ def _insert_new(conn: Connection, tenant: str, items: Sequence[Summary], now_us:
     first = int(conn.exec_driver_sql("SELECT coalesce(max(pk), 0) + 1 FROM conversations").scalar_one())
     rows = [summary_rows.insert_row(first + n, tenant, item, now_us) for n, item in enumerate(items)]
     conn.exec_driver_sql(_INSERT_SQL, rows)
-    side_rows.insert(conn, list(range(first, first + len(rows))))
+    written = list(range(first, first + len(rows)))
+    side_rows.insert(conn, written)
     if indexes.counts_kept(conn):
         side_rows.count_in(conn, tenant, [item.contact_id for item in items])
+        side_rows.spell(conn, written)
 
 
 # A summary newer than the row cached: its pk, the UPDATE_COLUMNS cached, the summary.
@@ -117,6 +119,7 @@ def _update_newer(conn: Connection, tenant: str, items: Sequence[_Newer], now_us
     updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # the columns set -> rows
     side: dict[str, list[int]] = {column: [] for column in side_rows.TABLES}  # changed JSON -> pks
     moved: list[tuple[str, str]] = []  # contact_id cached, now
+    respelled: list[int] = []  # pks whose contact (as shown, or its id) changed
     touched = (now_us,) if touch else ()
     for pk, before, item in items:
         after = summary_rows.update_row(pk, summary_rows.insert_row(pk, tenant, item, now_us), touch=False)
@@ -127,12 +130,15 @@ def _update_newer(conn: Connection, tenant: str, items: Sequence[_Newer], now_us
             side[column].append(pk)
         if "contact_id" in columns:
             moved.append((before[_CONTACT], item.contact_id))
+        if "contact_id" in columns or "contact_folded" in columns:
+            respelled.append(pk)
     for columns, rows in updates.items():
         conn.exec_driver_sql(_update_sql((*columns, "last_access") if touch else columns), rows)
     side_rows.rewrite(conn, side)
-    if moved and indexes.counts_kept(conn):
+    if (moved or respelled) and indexes.counts_kept(conn):
         side_rows.count_in(conn, tenant, [now for _before, now in moved])
         side_rows.count_out(conn, tenant, [before for before, _now in moved])
+        side_rows.spell(conn, respelled)
 
 
 @functools.lru_cache(maxsize=256)

@@ -12,12 +12,15 @@ platform. Two answers depend on what the cache holds, not on the Filter:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, func, or_, select
 
 from app.cache.schema import (
     contact_counts,
+    contact_spellings,
+    contact_spellings_fts,
     conversation_fts,
     conversation_functions,
     conversation_parameters,
@@ -33,14 +36,23 @@ c = conversations.c
 
 
 def conditions(
-    f: Filter, *, tenant: str, now: datetime, content_by_order: bool = False
+    f: Filter,
+    *,
+    tenant: str,
+    now: datetime,
+    content_by_order: bool = False,
+    contact_ids: Sequence[str] | None = None,
 ) -> list[ColumnElement[bool]]:
     """The WHERE clause of `f` within `tenant`; a relative date range is resolved against
     `now` (use one `now` for every page of a listing).
 
     `content_by_order`: test each row met in the listing's order against the content
     matches instead of starting from the matches (see content_matches); the same rows
-    either way, a different plan."""
+    either way, a different plan.
+
+    `contact_ids`: every contact whose spelling holds the Contact filter's text, when the
+    caller looked them up (spellings_holding): the rows are then fetched through the
+    contacts' index instead of testing every row. The same rows either way."""
     where: list[ColumnElement[bool]] = [c.tenant == tenant]
     if f.ids is not None:
         where.append(c.id.in_(f.ids))
@@ -66,6 +78,10 @@ def conditions(
     if f.contact is not None:
         # A plain substring test: %, _ and \ mean nothing special.
         where.append(func.instr(c.contact_folded, f.contact.casefold()) > 0)
+        if contact_ids is not None:
+            # Through a subquery, so that the planner starts from these contacts' rows.
+            of = conversations.alias("of_contacts").c
+            where.append(c.pk.in_(select(of.pk).where(of.tenant == tenant, of.contact_id.in_(contact_ids))))
     if f.content is not None:
         where.append(_content(parse_content(f.content), by_order=content_by_order))
     if f.functions is not None:
@@ -95,6 +111,23 @@ def _repeat(tenant: str, minimum: int | None, maximum: int | None) -> ColumnElem
 def _has_pair(table: Table, pair: KeyValue) -> ColumnElement[bool]:
     pairs = table.c
     return exists().where(pairs.conversation_pk == c.pk, pairs.key == pair.key, pairs.value == pair.value)
+
+
+SPELLING_TRIGRAM = 3  # the trigram index answers substrings of this many characters or more
+
+
+def spellings_holding(contact: str, limit: int) -> Select[str, str] | None:
+    """(tenant, contact id) of the contact spellings that hold `contact` (casefolded), from
+    the trigram index: at most `limit` + 1 of them, of any tenant (more means a text too
+    common for the look-up to pay); None when the text is too short for the index."""
+    needle = contact.casefold()
+    if len(needle) < SPELLING_TRIGRAM:
+        return None
+    phrase = '"' + needle.replace('"', '""') + '"'  # one FTS5 string: no operators in it
+    fts = contact_spellings_fts.c
+    hits = select(fts.rowid).where(fts.contact_spellings_fts.match(phrase)).limit(limit + 1)
+    s = contact_spellings.c
+    return select(s.tenant, s.contact_id).where(s.id.in_(hits))
 
 
 def fts_query(query: ContentQuery) -> str:

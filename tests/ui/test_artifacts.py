@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QBuffer, QIODevice
-from PySide6.QtGui import QImage, QPainter, QPdfWriter
+from PySide6.QtGui import QContextMenuEvent, QImage, QPainter, QPdfWriter
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtWidgets import QScrollArea, QTableView
+from PySide6.QtWidgets import QApplication, QScrollArea, QTableView
 
 from app.domain import ArtifactInfo, ArtifactKind, ConversationDetail, Filter, Sort
 from tests.client.conftest import search_pages
@@ -139,6 +139,21 @@ def test_each_kind_of_artifact_previews_in_the_window_and_downloads_whole(
             saved = await dialog.download(tmp_path / suggested_name(artifact))
             assert saved is not None and saved.read_bytes() == data
             dialog.close()
+            # Its card's own menu: Preview, Download… (straight from the card) and Copy.
+            index = view.model.index(row)
+            view.transcript.scrollTo(index)
+            at = view.transcript.visualRect(index).center()
+            viewport = view.transcript.viewport()
+            QApplication.sendEvent(
+                viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, viewport.mapToGlobal(at))
+            )
+            menu = view.transcript.context_menu
+            assert menu is not None
+            offered = [a.text() for a in menu.actions() if not a.isSeparator()]
+            assert offered == ["Preview", "Download…", "Copy"]
+            menu.close()
+            direct = await view.download_artifact(artifact, tmp_path / f"card-{suggested_name(artifact)}")
+            assert direct is not None and direct.read_bytes() == data
         await app.workspace.close()
         window.close()
 

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 from app.api.errors import ApiError
 from app.cache.errors import CacheError
 from app.domain import ArtifactInfo, ArtifactKind
-from app.saving import SaveFailed, safe_file_name
+from app.saving import safe_file_name
 from app.workspace import Workspace
 from ui.detail import previews
+from ui.detail.downloads import saved
 from ui.save_dialog import Location, ask_save_path
 from ui.tasks import spawn
 
@@ -48,6 +49,17 @@ def suggested_name(artifact: ArtifactInfo) -> str:
     )
     stem = artifact.name[: -len(suffix)] if artifact.name.lower().endswith(suffix) else artifact.name
     return safe_file_name(stem, suffix, fallback="Artifact")
+
+
+def ask_artifact_path(parent: QWidget, artifact: ArtifactInfo) -> Path | None:
+    """Where the user confirms saving the artifact (its suggested safe name); None: cancelled."""
+    return ask_save_path(
+        parent,
+        "Download artifact",
+        suggested_name(artifact),
+        folder_key=FOLDER_KEY,
+        start_in=Location.DownloadLocation,
+    )
 
 
 class ArtifactDialog(QDialog):
@@ -143,23 +155,9 @@ class ArtifactDialog(QDialog):
     async def download(self, dest: Path | None = None) -> Path | None:
         """Save the file where the user confirms (the suggested safe name); None if cancelled or
         not written (the banner says why)."""
-        dest = dest or self._ask_path()
+        dest = dest or ask_artifact_path(self, self.artifact)
         if dest is None:
             return None
-        try:
-            return await self.workspace.download_artifact(self.conversation_id, self.artifact, dest)
-        except (ApiError, CacheError, SaveFailed) as exc:
-            self.failed.emit(exc)
-            return None
-        except OSError as exc:  # the folder chosen is not writable, the disk is full
-            self.failed.emit(SaveFailed(dest, exc.strerror or type(exc).__name__))
-            return None
-
-    def _ask_path(self) -> Path | None:
-        return ask_save_path(
-            self,
-            "Download artifact",
-            suggested_name(self.artifact),
-            folder_key=FOLDER_KEY,
-            start_in=Location.DownloadLocation,
+        return await saved(
+            dest, self.workspace.download_artifact(self.conversation_id, self.artifact, dest), self.failed
         )

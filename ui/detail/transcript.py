@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontDatabase,
     QGuiApplication,
@@ -40,6 +41,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -332,6 +334,7 @@ class TranscriptView(QListView):
     """The list of entries: selectable (Ctrl+C copies them as lines), calls expand on click."""
 
     artifact_requested = Signal(object)  # the ArtifactInfo of an artifact entry activated
+    artifact_download_requested = Signal(object)  # the ArtifactInfo to save, from its card's menu
     moment_requested = Signal(int)  # a message activated: its moment in the recording, in ms
 
     def __init__(self, model: TranscriptModel, parent: QWidget | None = None) -> None:
@@ -349,6 +352,8 @@ class TranscriptView(QListView):
         self.setWordWrap(True)
         self.setUniformItemSizes(False)
         self.clicked.connect(lambda index: self._activate(index.row()))
+        self.playable = False  # a recording to play messages from (the context menu offers it)
+        self.context_menu: QMenu | None = None  # the last one shown
         # Following the newest entry: a view scrolled to its end stays at the end as entries
         # arrive and the (batched) layout grows; one scrolled up stays where the user put it.
         self.following = True
@@ -376,6 +381,34 @@ class TranscriptView(QListView):
             self.copy_selection()
             return
         super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Copy for any entry; Preview and Download… on an artifact's card; Play from here on a
+        message when there is a recording."""
+        index = self.indexAt(event.pos())
+        if not index.isValid():
+            return
+        if not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        entry = self._model.entry(index.row())
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if entry.artifact is not None:
+            artifact = entry.artifact
+            menu.addAction("Preview").triggered.connect(lambda: self.artifact_requested.emit(artifact))
+            menu.addAction("Download…").triggered.connect(
+                lambda: self.artifact_download_requested.emit(artifact)
+            )
+            menu.addSeparator()
+        elif self.playable and entry.offset_ms is not None:
+            moment = entry.offset_ms
+            menu.addAction("Play from here").triggered.connect(lambda: self.moment_requested.emit(moment))
+            menu.addSeparator()
+        copy = menu.addAction("Copy")
+        copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        copy.triggered.connect(self.copy_selection)
+        menu.popup(event.globalPos())  # not exec(): no nested event loop under the asyncio one
+        self.context_menu = menu
 
     def copy_selection(self) -> int:
         rows = sorted(index.row() for index in self.selectionModel().selectedIndexes())

@@ -43,8 +43,9 @@ from app.domain import (
 from app.saving import SaveFailed
 from app.workspace import Workspace
 from ui import icons
-from ui.detail.artifact_dialog import ArtifactDialog
+from ui.detail.artifact_dialog import ArtifactDialog, ask_artifact_path
 from ui.detail.audio_panel import SKIP_MS, AudioPanel
+from ui.detail.downloads import saved
 from ui.detail.export import TranscriptFormat, ask_path, export, suggested_name
 from ui.detail.facts import FactsPanel
 from ui.detail.find_bar import FindBar
@@ -83,6 +84,7 @@ class DetailView(QWidget):
         self.transcript = TranscriptView(self.model)
         self.transcript.artifact_requested.connect(self.open_artifact)
         self.transcript.moment_requested.connect(self._play_from)
+        self.transcript.artifact_download_requested.connect(lambda a: spawn(self.download_artifact(a)))
         self.audio: AudioPanel | None = None  # a voice conversation's recording, once known
         self.artifacts: list[ArtifactDialog] = []  # open previews, closed with the view
         self.find_bar = FindBar(self)
@@ -303,6 +305,7 @@ class DetailView(QWidget):
         self.audio.failed.connect(self.failed.emit)
         self._column.addWidget(self.audio)
         self.download_audio_action.setEnabled(True)
+        self.transcript.playable = True
         for key in self._keys:
             key.setEnabled(True)
 
@@ -342,6 +345,16 @@ class DetailView(QWidget):
         )
         if dest is None:
             return None
+        return await saved(dest, self.workspace.recordings.download(self.conversation_id, dest), self.failed)
+
+    async def download_artifact(self, artifact: ArtifactInfo, dest: Path | None = None) -> Path | None:
+        """Save an artifact straight from its card (its preview has Download… too)."""
+        dest = dest or ask_artifact_path(self, artifact)
+        if dest is None:
+            return None
+        return await saved(
+            dest, self.workspace.download_artifact(self.conversation_id, artifact, dest), self.failed
+        )
         try:
             return await self.workspace.recordings.download(self.conversation_id, dest)
         except (ApiError, CacheError, SaveFailed) as exc:

@@ -32,7 +32,6 @@ from ui import icons
 from ui.banner import Banner
 from ui.bridge import Bridge
 from ui.detail.tabs import ConversationTabs
-from ui.detail.view import DetailView
 from ui.export import ExportJob, ask_export_path
 from ui.filters import FiltersPanel
 from ui.listing import Listing
@@ -209,8 +208,8 @@ class MainWindow(QMainWindow):
         """The actions of the conversation in front (its toolbar's own), then the tabs'."""
         menu = self.conversation_menu
         menu.clear()
-        current = self.tabs.currentWidget()
-        if isinstance(current, DetailView):
+        current = self.tabs.current_view()
+        if current is not None:
             menu.addActions(current.actions_for_menu())
         else:
             menu.addAction("No conversation in front: open one from the list").setEnabled(False)
@@ -251,8 +250,8 @@ class MainWindow(QMainWindow):
 
     def _focus_content(self) -> None:
         """Ctrl+F: find in the transcript of the conversation shown, else search the content."""
-        current = self.tabs.currentWidget()
-        if isinstance(current, DetailView):
+        current = self.tabs.current_view()
+        if current is not None:
             current.start_find()
             return
         self.filters_dock.show()
@@ -267,6 +266,7 @@ class MainWindow(QMainWindow):
     async def load(self) -> None:
         """Fill the window from the workspace's cache: the listing first, then flows and views."""
         await self.listing.run_now()
+        spawn(self.tabs.prepare())
         try:
             catalog = await self.workspace.catalog()
         except Exception as exc:

@@ -5,7 +5,10 @@ conversations visited; Pop out moves the current one into a window of its own.""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
@@ -15,10 +18,13 @@ from app.domain import Conversation, EventType, LiveEvent
 from app.workspace import Workspace
 from ui import icons
 from ui.detail.history import VisitHistory
-from ui.detail.view import DetailView
-from ui.detail.window import DetailWindow
+
+if TYPE_CHECKING:  # imported when the first conversation opens (pyqtgraph alone is ~0.2 s)
+    from ui.detail.view import DetailView
+    from ui.detail.window import DetailWindow
 
 TITLE_CHARS = 28
+PREPARE_AFTER_SECONDS = 1.0
 
 
 class ConversationTabs(QTabWidget):
@@ -41,6 +47,7 @@ class ConversationTabs(QTabWidget):
         self.close_action.triggered.connect(lambda: self.close_tab(self.currentIndex()))
         self.history = VisitHistory()
         self.windows: list[DetailWindow] = []  # conversations popped out
+        self._tabbed: list[DetailView] = []  # conversations in tabs (in no particular order)
         self.setCornerWidget(self._navigation())
         self.currentChanged.connect(self._visited)
         self._show_navigation()
@@ -78,10 +85,24 @@ class ConversationTabs(QTabWidget):
     def navigation_actions(self) -> list[QAction]:
         return [self.back_action, self.forward_action, self.pop_out_action, self.close_action]
 
+    async def prepare(self) -> None:
+        """Import the detail view off the GUI thread once the list is up, so that the first
+        conversation opens without waiting for it: the window starts without it, and the
+        import waits a moment not to compete (for the GIL) with the list's first paints."""
+        await asyncio.sleep(PREPARE_AFTER_SECONDS)
+        await asyncio.to_thread(importlib.import_module, "ui.detail.window")
+
     def details(self) -> list[DetailView]:
         """Every conversation open: in the tabs, then in windows of their own."""
-        in_tabs = [w for w in (self.widget(i) for i in range(self.count())) if isinstance(w, DetailView)]
-        return in_tabs + [window.view for window in self.windows]
+        return sorted(self._tabbed, key=self.indexOf) + [window.view for window in self.windows]
+
+    def current_view(self) -> DetailView | None:
+        """The conversation of the current tab (None: the list is in front)."""
+        return self._view_of(self.currentIndex())
+
+    def _view_of(self, index: int) -> DetailView | None:
+        widget = self.widget(index)
+        return next((v for v in self._tabbed if v is widget), None)
 
     def open(self, row: Conversation) -> DetailView:
         """The conversation's tab (or window), brought forward (made when it was not open)."""
@@ -91,7 +112,10 @@ class ConversationTabs(QTabWidget):
             return window.view
         view = next((v for v in self.details() if v.conversation_id == row.id), None)
         if view is None:
+            from ui.detail.view import DetailView
+
             view = DetailView(self.workspace, row)
+            self._tabbed.append(view)
             view.failed.connect(self.failed.emit)
             view.deleted.connect(self._deleted)
             view.facts.contact_requested.connect(self.contact_requested.emit)
@@ -112,9 +136,10 @@ class ConversationTabs(QTabWidget):
                 view.on_events(events)
 
     def close_tab(self, index: int) -> None:
-        view = self.widget(index)
-        if not isinstance(view, DetailView):
+        view = self._view_of(index)
+        if view is None:
             return  # the list cannot be closed
+        self._tabbed.remove(view)
         self.removeTab(index)
         view.close_view()
         view.deleteLater()
@@ -130,9 +155,12 @@ class ConversationTabs(QTabWidget):
 
     def pop_out(self, index: int | None = None) -> DetailWindow | None:
         """The conversation of tab `index` (the current one) in a window of its own."""
-        view = self.widget(self.currentIndex() if index is None else index)
-        if not isinstance(view, DetailView):
+        view = self._view_of(self.currentIndex() if index is None else index)
+        if view is None:
             return None
+        from ui.detail.window import DetailWindow
+
+        self._tabbed.remove(view)
         self.removeTab(self.indexOf(view))
         self.history.visit(view.conversation_id)  # still the one in front, in its window now
         window = DetailWindow(view, self.window())
@@ -159,8 +187,8 @@ class ConversationTabs(QTabWidget):
         return view
 
     def _visited(self, index: int) -> None:
-        view = self.widget(index)
-        if isinstance(view, DetailView):
+        view = self._view_of(index)
+        if view is not None:
             self.history.visit(view.conversation_id)
         self._show_navigation()
 
@@ -170,7 +198,7 @@ class ConversationTabs(QTabWidget):
     def _show_navigation(self) -> None:
         self.back_action.setEnabled(self.history.can_go(-1, self._is_open))
         self.forward_action.setEnabled(self.history.can_go(1, self._is_open))
-        a_conversation = isinstance(self.currentWidget(), DetailView)
+        a_conversation = self.current_view() is not None
         self.pop_out_action.setEnabled(a_conversation)
         self.close_action.setEnabled(a_conversation)
 

@@ -138,6 +138,8 @@ async def phases(qt: TimedApplication, window: Any, spec: dict[str, Any], starte
         f"first rows shown {out['first_rows_s']:.2f} s after Application.start(); "
         f"{out['screen_rows']} rows on screen"
     )
+    await window.settled()  # run_window freezes the start-up heap then: measure after it
+    await asyncio.sleep(0.1)
     await _scroll(qt, window, spec, out)
     await _filters(qt, window, spec, out)
     out["memory"] = memory_kb()
@@ -166,7 +168,7 @@ def main() -> None:
         if window is None:
             raise RuntimeError("the window did not open (no cache found for the settings?)")
 
-        async def measure() -> None:  # after run_window's own gc.freeze(), which follows start()
+        async def measure() -> None:
             try:
                 result.update(await phases(app.qt, window, spec, began))
             finally:

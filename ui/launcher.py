@@ -70,6 +70,8 @@ def run_window(argv: list[str]) -> int:
 
     async def session() -> None:
         window = await app.start()
+        if window is not None:
+            await window.settled()
         gc.freeze()  # the start-up heap: full collections stop walking it (~100 ms stalls)
         if window is not None:
             await app.finished.wait()

@@ -6,6 +6,7 @@ It shows what the workspace has and forwards what the user asks for; the listing
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -266,13 +267,18 @@ class MainWindow(QMainWindow):
     async def load(self) -> None:
         """Fill the window from the workspace's cache: the listing first, then flows and views."""
         await self.listing.run_now()
-        spawn(self.tabs.prepare())
+        self.tabs.prepare()
         try:
             catalog = await self.workspace.catalog()
         except Exception as exc:
             self.report(exc)
             return
         self.show_catalog(catalog)
+
+    async def settled(self) -> None:
+        """Once what the window loads after its first paint is loaded (the detail view's code;
+        a failure to is logged, and said when a conversation opens, not raised here)."""
+        await asyncio.wait([self.tabs.prepare()])
 
     def show_catalog(self, catalog: Catalog) -> None:
         self.filters.set_flows(catalog.flows)

@@ -18,6 +18,7 @@ from app.domain import Conversation, EventType, LiveEvent
 from app.workspace import Workspace
 from ui import icons
 from ui.detail.history import VisitHistory
+from ui.tasks import spawn
 
 if TYPE_CHECKING:  # imported when the first conversation opens (pyqtgraph alone is ~0.2 s)
     from ui.detail.view import DetailView
@@ -48,6 +49,7 @@ class ConversationTabs(QTabWidget):
         self.history = VisitHistory()
         self.windows: list[DetailWindow] = []  # conversations popped out
         self._tabbed: list[DetailView] = []  # conversations in tabs (in no particular order)
+        self._preparing: asyncio.Task[None] | None = None
         self.setCornerWidget(self._navigation())
         self.currentChanged.connect(self._visited)
         self._show_navigation()
@@ -85,10 +87,15 @@ class ConversationTabs(QTabWidget):
     def navigation_actions(self) -> list[QAction]:
         return [self.back_action, self.forward_action, self.pop_out_action, self.close_action]
 
-    async def prepare(self) -> None:
+    def prepare(self) -> asyncio.Task[None]:
         """Import the detail view off the GUI thread once the list is up, so that the first
         conversation opens without waiting for it: the window starts without it, and the
         import waits a moment not to compete (for the GIL) with the list's first paints."""
+        if self._preparing is None:
+            self._preparing = spawn(self._import_detail_view())
+        return self._preparing
+
+    async def _import_detail_view(self) -> None:
         await asyncio.sleep(PREPARE_AFTER_SECONDS)
         await asyncio.to_thread(importlib.import_module, "ui.detail.window")
 

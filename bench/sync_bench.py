@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.schema import CreateIndex
 
 from app.api.client import ApiClient
-from app.cache import indexes, summary_rows
+from app.cache import indexes, side_rows, summary_rows
 from app.cache.schema import conversation_functions, conversation_parameters, conversation_tags
 from app.cache.store import CacheStore
 from app.domain.feed import FeedSummary
@@ -195,7 +195,7 @@ def _raw_insert_rate(path: Path, summaries: list[FeedSummary]) -> float:
         inserted = time.perf_counter() - started
         db.execute("BEGIN IMMEDIATE")
         db.execute(_RECOUNT_SQL)
-        db.execute(_RESPELL_SQL)
+        db.execute(side_rows.RESPELL_SQL)  # the store's own statement
         for sql in created:
             db.execute(sql)
         db.execute("COMMIT")
@@ -210,10 +210,6 @@ def _raw_insert_rate(path: Path, summaries: list[FeedSummary]) -> float:
     return count / seconds
 
 
-_RESPELL_SQL = (
-    "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
-    "SELECT DISTINCT tenant, contact_folded, contact_id FROM conversations"
-)
 _RECOUNT_SQL = (
     "INSERT INTO contact_counts "
     "SELECT tenant, contact_id, count(*) FROM conversations GROUP BY tenant, contact_id"

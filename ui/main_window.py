@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
 
         self.conversation_menu = menus.addMenu("&Conversation")
         self.conversation_menu.aboutToShow.connect(self._fill_conversation_menu)
-        self._fill_conversation_menu()  # its shortcuts work before it was ever opened
+        self._fill_conversation_menu()  # at once too: a native menu bar may not open an empty menu
 
         help_menu = menus.addMenu("&Help")
         about = QAction("About Convodesk", self)

@@ -117,11 +117,14 @@ def spell(conn: Connection, pks: Sequence[int]) -> None:
         conn.exec_driver_sql(_SPELL_SQL, (_encode(list(pks)).decode(),))
 
 
+RESPELL_SQL = (
+    "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
+    "SELECT DISTINCT tenant, contact_folded, contact_id FROM conversations"
+)
+
+
 def respell(conn: Connection) -> None:
     """Every spelling again from the cached conversations, in one pass (after a first sync
     that left them to the end; spellings whose conversations have gone are dropped)."""
     conn.exec_driver_sql("DELETE FROM contact_spellings")
-    conn.exec_driver_sql(
-        "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
-        "SELECT DISTINCT tenant, contact_folded, contact_id FROM conversations"
-    )
+    conn.exec_driver_sql(RESPELL_SQL)

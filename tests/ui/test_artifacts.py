@@ -19,7 +19,7 @@ from tests.client.conftest import search_pages
 from tests.platform import Platform, api_client
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.detail import previews
 from ui.detail.artifact_dialog import suggested_name
 
@@ -126,8 +126,7 @@ def test_each_kind_of_artifact_previews_in_the_window_and_downloads_whole(
     viewers = {ArtifactKind.CSV: QTableView, ArtifactKind.IMAGE: QScrollArea, ArtifactKind.PDF: QPdfView}
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         for kind, (detail, artifact, data) in artifacts.items():
             view = window.tabs.open(detail.summary_record())
             await until(lambda view=view: view.detail is not None, 15, "the record")

@@ -24,7 +24,7 @@ from tests.platform import Platform, api_client
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
 from tests.ui.detail_cases import open_with
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.detail.audio_panel import SPEEDS, AudioPanel
 from ui.detail.transcript import PLAYING_ROLE, TranscriptModel
 from ui.detail.view import DetailView
@@ -66,8 +66,7 @@ def test_the_recording_streams_plays_seeks_from_a_line_and_the_line_follows_the_
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         view = await open_with(window, _recorded, ui_platform)
         audio = await _audio(view)
         detail = view.detail
@@ -154,8 +153,7 @@ def test_offline_the_kept_recording_plays_a_missing_one_says_why_and_a_damaged_o
     opened: dict[str, str] = {}
 
     async def online() -> None:
-        window = await _signed_in_window(first)
-        await _synced(window)
+        window = await _synced_window(first)
         view = await open_with(window, _recorded, own_platform)
         audio = await _audio(view)
         await until(lambda: audio.waveform.peaks is not None, 15, "the waveform (and the kept copy)")

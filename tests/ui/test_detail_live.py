@@ -17,7 +17,7 @@ from tests.platform import api_client, seed
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
 from tests.ui.test_live_rows import _end_call, _live_calls, _platform_record
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.detail.view import DetailView
 from ui.problems import Severity
 from ui.table.model import RECORD_ROLE
@@ -55,8 +55,7 @@ def test_an_open_call_in_progress_grows_live_and_reads_whole_once_ended(
     app = signing_in_app(live_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.resize(1000, 560)  # a short transcript overflows it: the scrolling is seen early
         calls = await _live_calls(acme_api)
         assert calls, "no live call in acme"
@@ -118,8 +117,7 @@ def test_an_open_conversation_deleted_on_the_platform_closes_and_the_window_says
     app = signing_in_app(live_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         await until(lambda: window.model.rowCount() > 2, what="rows")
         in_tab, in_window, kept = (window.model.index(r, 0).data(RECORD_ROLE) for r in range(3))
         window.tabs.open(in_window)

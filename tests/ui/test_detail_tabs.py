@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from tests.platform import Platform
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.detail.history import VisitHistory
 from ui.detail.view import DetailView
 from ui.detail.window import DetailWindow
@@ -46,8 +46,7 @@ def test_back_forward_and_a_conversation_popped_out_into_its_own_window(
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.model.index(0, 0).data(RECORD_ROLE)
         await until(lambda: window.model.record(3) is not None, what="the first rows")
         rows = [window.model.record(r) for r in range(4)]

@@ -20,7 +20,7 @@ from tests.platform import Platform, api_client
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
 from tests.ui.detail_cases import open_row, open_with, platform_detail
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.detail.export import TranscriptFormat, suggested_name
 from ui.detail.transcript import ENTRY_ROLE, EXPANDED_ROLE, MATCHES_ROLE, body
 from ui.detail.view import DetailView
@@ -39,8 +39,7 @@ def test_a_conversation_opens_in_its_tab_with_its_transcript_and_facts(
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         await until(lambda: window.model.rowCount() > 0, what="rows")
         view = await open_with(window, lambda d: bool(d.function_calls) and len(d.messages) > 2, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
@@ -87,8 +86,7 @@ def test_hostile_text_is_shown_as_it_was_sent(
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.listing.set_filter(Filter(content="script"))
         await until(lambda: window.model.rowCount() > 0, what="a hostile conversation")
         view = await open_with(window, lambda d: any("<" in m.text for m in d.messages), ui_platform)
@@ -110,8 +108,7 @@ def test_offline_a_conversation_opened_before_opens_from_the_cache_and_another_s
     opened: dict[str, str] = {}
 
     async def online() -> None:
-        window = await _signed_in_window(first)
-        await _synced(window)
+        window = await _synced_window(first)
         view = await open_row(window, 0)
         await until(lambda: view.detail is not None, 15, "the full record")
         opened["id"] = view.conversation_id
@@ -159,8 +156,7 @@ def test_deleting_asks_naming_the_conversation_then_removes_it_everywhere(
     app = signing_in_app(own_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         view = await open_with(window, lambda d: True, own_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         conversation_id, contact = view.conversation_id, view.row.contact
@@ -206,8 +202,7 @@ def test_a_read_only_user_cannot_delete(
     app = signing_in_app(own_platform, tmp_path, qapp, "readonly")
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         view = await open_row(window, 0)
         await until(lambda: view.detail is not None, 15, "the full record")
         assert not view.delete_action.isEnabled()
@@ -230,8 +225,7 @@ def test_find_in_the_transcript_marks_every_match_and_steps_through_them(
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         view = await open_with(window, lambda d: len(d.messages) >= 6, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         window.activateWindow()
@@ -279,8 +273,7 @@ def test_a_conversation_exports_as_text_json_and_a_pdf_that_reads_back(
     out.mkdir()
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         view = await open_with(window, lambda d: len(d.messages) >= 4, ui_platform)
         await until(lambda: view.detail is not None, 15, "the full record")
         detail = view.detail
@@ -318,8 +311,7 @@ def test_the_flow_shows_the_path_and_a_node_of_it_brings_its_message_into_view(
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         view = await open_with(window, lambda d: len(d.flow_path) >= 3 and len(d.messages) >= 6, ui_platform)
         await until(lambda: view.flow_view.layout_ is not None, 15, "the flow laid out")
         detail, graph = view.detail, view.flow_view

@@ -18,7 +18,7 @@ from app.export.csv_table import COLUMN_TITLES, FORMULA_LEADS
 from tests.platform import Platform
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _platform_ids, _signed_in_window, _synced
+from tests.ui.test_main_window import _platform_ids, _synced_window
 from ui.export import ExportJob, suggested_name
 from ui.main_window import MainWindow
 
@@ -54,8 +54,7 @@ def test_the_window_exports_the_current_filter_in_the_visible_columns(
     out = tmp_path / "settled.csv"
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.listing.set_filter(SETTLED)
         header = window.table.horizontalHeader()
         columns = [c.key for c in window.model.columns]
@@ -94,8 +93,7 @@ def test_cancel_writes_nothing_and_keeps_an_existing_file(
     out.write_text("the user's earlier file\n")
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         job = window.export_csv(out)
         assert job is not None
         cancel = job.dialog.findChild(QPushButton)
@@ -121,8 +119,7 @@ def test_a_file_that_cannot_be_written_is_explained_in_the_banner(
     app = signing_in_app(ui_platform, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         await _export(window, tmp_path / "no such folder" / "out.csv")
         explanation = window.banner.explanation
         assert explanation is not None
@@ -141,8 +138,7 @@ def test_offline_the_export_comes_from_the_cache_and_matches_the_online_one(
 
     async def online() -> None:
         app = signing_in_app(own_platform, tmp_path, qapp)
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.listing.set_filter(SETTLED)
         await _export(window, online_file)
         await app.workspace.close()

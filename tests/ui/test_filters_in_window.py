@@ -19,8 +19,7 @@ from tests.ui.test_live_rows import SIMULATED
 from tests.ui.test_main_window import (  # noqa: F401 - first_run is a fixture
     FINISHED,
     _platform_ids,
-    _signed_in_window,
-    _synced,
+    _synced_window,
     first_run,
 )
 from ui.application import Application
@@ -57,8 +56,7 @@ async def _lists_as_the_platform(
 
 async def _finished_listed(app: Application, platform: PlatformProcess) -> tuple[MainWindow, list[str]]:
     """Signed in and synced, with Completed and Failed ticked in the panel: the window and its ids."""
-    window = await _signed_in_window(app)
-    await _synced(window)
+    window = await _synced_window(app)
     _box(window.filters, "statuses", "Completed").click()
     _box(window.filters, "statuses", "Failed").click()
     return window, await _lists_as_the_platform(window, platform, FINISHED)

@@ -42,7 +42,7 @@ from tests.platform import Platform as PlatformProcess
 from tests.platform import api_client, seed
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.application import Application
 from ui.main_window import MainWindow
 
@@ -278,8 +278,7 @@ class Table:
 async def _open(app: Application, f: Filter, sort: Sort) -> Table:
     """The window signed in and up to date, showing `f` in `sort` order, at the top with nothing
     selected, every row loaded."""
-    window = await _signed_in_window(app)
-    await _synced(window)
+    window = await _synced_window(app)
     await until(lambda: window.view_bar.selected is not None, what="the views")  # the default one shown
     table = Table(window)
     resets: list[int] = []

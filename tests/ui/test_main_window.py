@@ -55,6 +55,13 @@ async def _synced(window: MainWindow) -> None:
     await until(lambda: window.status.sync.text() == "Up to date", 60, "the first sync")
 
 
+async def _synced_window(app: Application) -> MainWindow:
+    """The window signed in (_signed_in_window) once its first sync is done."""
+    window = await _signed_in_window(app)
+    await _synced(window)
+    return window
+
+
 @pytest.fixture
 def first_run(ui_platform: Platform, tmp_path: Path, qapp: Any, run: Callable[..., Any]) -> Application:
     return signing_in_app(ui_platform, tmp_path, qapp)
@@ -91,8 +98,7 @@ def test_sorting_by_a_header_follows_the_platforms_order(
     first_run: Application, ui_platform: Platform, run: Callable[..., Any]
 ) -> None:
     async def scenario() -> None:
-        window = await _signed_in_window(first_run)
-        await _synced(window)
+        window = await _synced_window(first_run)
         window.listing.set_filter(FINISHED)
         header = window.table.horizontalHeader()
         section = next(i for i, c in enumerate(window.model.columns) if c.sort is SortColumn.DURATION)

@@ -16,7 +16,7 @@ from tests.platform import Platform
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
 from tests.ui.test_export_window import SETTLED
-from tests.ui.test_main_window import _platform_ids, _signed_in_window, _synced
+from tests.ui.test_main_window import _platform_ids, _synced_window
 from ui import listing
 from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
@@ -48,8 +48,7 @@ def test_the_listing_grows_a_page_at_a_time_as_the_view_reaches_the_end(
     assert len(expected) > 50 + 40
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.listing.set_filter(SETTLED)
         await until(lambda: window.listing.idle and window.listing.online, what="the platform's listing")
         assert window.model.rowCount() == 50
@@ -82,8 +81,7 @@ def test_the_listing_follows_the_link_down_and_up_keeping_the_selection(
     app = signing_in_app(own, tmp_path, qapp)
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         window.listing.set_filter(SETTLED)
         await until(lambda: window.listing.idle and window.listing.online, what="the platform's listing")
         online_ids = await _ids(window)

@@ -22,7 +22,7 @@ from app.links import filter_link
 from tests.platform import ROOT, Platform
 from tests.ui.apps import signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.single_instance import InstanceListener, LinkOpenEvents, instance_name
 
 LINK = "convodesk://open?server=http%3A%2F%2F127.0.0.1%3A9&tenant=acme&view=v1"
@@ -127,8 +127,7 @@ def test_a_link_given_before_the_window_exists_opens_in_it(
     app.present(filter_link(ui_platform.url, "acme", wanted, sort))  # main.py's LINK argument
 
     async def scenario() -> None:
-        window = await _signed_in_window(app)
-        await _synced(window)
+        window = await _synced_window(app)
         await until(lambda: window.listing.filter == wanted, what="the link's filters")
         assert window.listing.sort == sort
         assert window.filters.filter() == wanted

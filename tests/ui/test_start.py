@@ -15,7 +15,7 @@ from app.connectivity import Link
 from tests.platform import Platform
 from tests.ui.apps import returning_app, signing_in_app
 from tests.ui.conftest import until
-from tests.ui.test_main_window import _signed_in_window, _synced
+from tests.ui.test_main_window import _synced_window
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
@@ -43,8 +43,7 @@ def _first_session(platform: Platform, tmp_path: Path, qapp: Any, run: Callable[
     first = signing_in_app(platform, tmp_path, qapp)
 
     async def signed_in() -> None:
-        window = await _signed_in_window(first)
-        await _synced(window)
+        window = await _synced_window(first)
         await first.workspace.close()
         window.close()
 
@@ -78,8 +77,7 @@ def test_a_returning_user_signed_out_is_told_so_not_left_connecting(
     first = signing_in_app(own_platform, tmp_path, qapp)
 
     async def signed_in_then_out() -> None:
-        window = await _signed_in_window(first)
-        await _synced(window)
+        window = await _synced_window(first)
         await first.workspace.sign_out()  # the keyring forgets the sign-in
         await first.workspace.close()
         window.close()

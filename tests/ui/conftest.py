@@ -31,12 +31,19 @@ T = TypeVar("T")
 UI_CONVERSATIONS = 300
 
 
+@contextlib.contextmanager
+def ui_data_platform(tmp_path_factory: pytest.TempPathFactory, simulate: int) -> Iterator[Platform]:
+    """A platform process on the UI tests' data (seeded afresh), with `simulate` live calls."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('ui-platform') / 'platform.db'}"
+    seed(db, UI_CONVERSATIONS, seed_value=5, audio_clips=1)
+    with Platform(db, simulate=simulate).running(tmp_path_factory.mktemp("ui-logs")) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def ui_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The window's own platform, with a few simulated live calls."""
-    db = f"sqlite:///{tmp_path_factory.mktemp('ui-platform') / 'platform.db'}"
-    seed(db, UI_CONVERSATIONS, seed_value=5, audio_clips=1)
-    with Platform(db, simulate=6).running(tmp_path_factory.mktemp("ui-logs")) as running:
+    with ui_data_platform(tmp_path_factory, simulate=6) as running:
         yield running
 
 

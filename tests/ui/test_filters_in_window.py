@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,9 +13,8 @@ from PySide6.QtTest import QTest
 
 from app.domain import Filter, Platform, Sort
 from tests.platform import Platform as PlatformProcess
-from tests.ui.conftest import until
+from tests.ui.conftest import ui_data_platform, until
 from tests.ui.test_filters_panel import _box, _editor, _radio, _switch_on
-from tests.ui.test_live_rows import SIMULATED
 from tests.ui.test_main_window import (  # noqa: F401 - first_run is a fixture
     FINISHED,
     _platform_ids,
@@ -26,6 +25,15 @@ from ui.application import Application
 from ui.filters.text import TextEditor
 from ui.main_window import MainWindow
 from ui.table.model import RECORD_ROLE
+
+
+@pytest.fixture(scope="module")
+def ui_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
+    """The UI tests' data on a platform without the simulator: a simulated call that ends
+    between reading the platform's result and the window's listing of it would make the two
+    differ for a reason these tests are not about (tests/ui/test_live_rows.py covers it)."""
+    with ui_data_platform(tmp_path_factory, simulate=0) as running:
+        yield running
 
 
 def _listed_ids(window: MainWindow) -> list[str | None]:
@@ -93,12 +101,9 @@ def test_choices_in_the_panel_list_what_the_platform_finds(
         unflagged_ids = await _lists_as_the_platform(
             window, ui_platform, voice.model_copy(update={"flagged": False})
         )
-        # Flagged and not flagged split the voice calls (plus calls of the platform's simulator
-        # that ended in between, which the later lists hold too).
+        # Flagged and not flagged split the voice calls.
         assert not set(flagged_ids) & set(unflagged_ids)
-        assert set(voice_ids) <= set(flagged_ids) | set(unflagged_ids)
-        ended_since = (set(flagged_ids) | set(unflagged_ids)) - set(voice_ids)
-        assert all(i.startswith(SIMULATED) for i in ended_since), ended_since
+        assert set(voice_ids) == set(flagged_ids) | set(unflagged_ids)
 
         panel.sections["platforms"].toggle.click()  # platform off again
         await _lists_as_the_platform(window, ui_platform, FINISHED.model_copy(update={"flagged": False}))

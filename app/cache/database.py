@@ -8,6 +8,7 @@ errors of app.cache.errors.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -58,6 +59,20 @@ def make_engine(path: Path, *, hard_limit_bytes: int | None = None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+@functools.cache
+def has_trigram_tokenizer() -> bool:
+    """Whether this SQLite has FTS5's trigram tokenizer (SQLite 3.34 and later): probed on
+    a scratch database, since a build may leave it out whatever its version."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(text, tokenize='trigram')")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 @contextmanager

@@ -39,6 +39,15 @@ def counts_kept(conn: Connection) -> bool:
     return _present(conn, _COUNTS_INDEX)
 
 
+def spellings_indexed(conn: Connection) -> bool:
+    """Whether the contacts' spellings have their trigram index (left out on an SQLite
+    without the trigram tokenizer: see migration 0002)."""
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contact_spellings_fts'"
+    ).first()
+    return found is not None
+
+
 def drop(conn: Connection) -> None:
     for index in secondary():
         index.drop(conn, checkfirst=True)

@@ -117,6 +117,8 @@ def _contacts(conn: Connection, tenant: str, f: Filter) -> list[str] | None:
     """The contact ids whose spellings hold the Contact filter's text (None: test every row)."""
     if f.contact is None or not indexes.counts_kept(conn):  # spellings not kept: a first sync
         return None
+    if not indexes.spellings_indexed(conn):
+        return None
     query = filter_sql.spellings_holding(f.contact, CONTACT_SPELLINGS_LOOKED_UP)
     if query is None:
         return None

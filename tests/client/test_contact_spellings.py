@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cache import CacheStore, migrate, queries
+from app.cache import CacheStore, database, migrate, queries
 from app.domain import Conversation, Filter, Sort
 from tests.client.cache_cases import NOW, TENANT, summaries
 from tests.client.conftest import TenantCorpus
@@ -53,6 +53,11 @@ def _texts(rows: list[Conversation]) -> list[str]:
     ]
 
 
+def _renamed(row: Conversation) -> Conversation:
+    """The row as the platform sends it once its contact is renamed."""
+    return row.model_copy(update={"contact": "Zoë Quistgaard", "change_seq": row.change_seq + 1})
+
+
 def test_every_plan_lists_exactly_the_contacts_holding_the_text(
     store: CacheStore, acme_corpus: TenantCorpus
 ) -> None:
@@ -71,7 +76,7 @@ def test_a_contact_that_changes_is_found_by_its_new_spelling_only(
     store: CacheStore, acme_corpus: TenantCorpus
 ) -> None:
     rows = summaries(acme_corpus)
-    renamed = rows[3].model_copy(update={"contact": "Zoë Quistgaard", "change_seq": rows[3].change_seq + 1})
+    renamed = _renamed(rows[3])
     store.upsert_summaries(TENANT, [renamed])
     assert _looked_up(store, "quistgaard")
     assert _listed(store, "QUISTGAARD") == [renamed.id]
@@ -118,3 +123,24 @@ def test_a_cache_of_the_schema_before_spellings_gets_them_when_opened(
         text = _texts(rows)[0]
         assert _looked_up(store, text)
         assert _listed(store, text) == _expected(rows, text)
+
+
+def test_an_sqlite_without_the_trigram_tokenizer_tests_every_row(
+    tmp_path: Path, acme_corpus: TenantCorpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Mocked: every SQLite we can install here has the tokenizer (3.34 and later).
+    monkeypatch.setattr(database, "has_trigram_tokenizer", lambda: False)
+    rows = summaries(acme_corpus)
+    path = tmp_path / "cache.sqlite3"
+    with CacheStore.open(path) as store:
+        store.upsert_summaries(TENANT, rows)
+        renamed = _renamed(rows[3])
+        store.upsert_summaries(TENANT, [renamed])
+        for text in [*_texts(rows), "quistgaard"]:
+            assert not _looked_up(store, text)
+            expected = _expected([renamed if r.id == renamed.id else r for r in rows], text)
+            assert _listed(store, text) == expected, text
+    with sqlite3.connect(path) as db:
+        names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    assert "contact_spellings" in names
+    assert not {n for n in names if n.startswith("contact_spellings_fts")}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from app.cache import database
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | None = None
@@ -33,7 +35,15 @@ def upgrade() -> None:
             name=op.f("uq_contact_spellings_tenant_contact_folded_contact_id"),
         ),
     )
-    # The trigram tokenizer (SQLite 3.34) answers substring queries of 3 characters or more.
+    op.execute(
+        "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
+        "SELECT DISTINCT tenant, contact_folded, contact_id FROM conversations"
+    )
+    # The trigram tokenizer answers substring queries of 3 characters or more. Without it
+    # (an SQLite older than 3.34) the index is left out and the Contact filter tests every
+    # row, as it did before this revision (app.cache.queries).
+    if not database.has_trigram_tokenizer():
+        return
     op.execute(
         "CREATE VIRTUAL TABLE contact_spellings_fts USING fts5(contact_folded, "
         "content='contact_spellings', content_rowid='id', tokenize='trigram')"
@@ -47,10 +57,7 @@ def upgrade() -> None:
         "INSERT INTO contact_spellings_fts(contact_spellings_fts, rowid, contact_folded) "
         "VALUES ('delete', old.id, old.contact_folded); END"
     )
-    op.execute(
-        "INSERT OR IGNORE INTO contact_spellings (tenant, contact_folded, contact_id) "
-        "SELECT DISTINCT tenant, contact_folded, contact_id FROM conversations"
-    )
+    op.execute("INSERT INTO contact_spellings_fts(contact_spellings_fts) VALUES ('rebuild')")
 
 
 def downgrade() -> None:

@@ -76,5 +76,5 @@ def _upsert(row: Row[Any]) -> dict[str, Any]:
 
 
 def _delete(seq: int, conversation_id: str, deleted_at: datetime) -> dict[str, Any]:
-    deleted = {"id": conversation_id, "deleted_at": summary_rows.instant(deleted_at)}
+    deleted = {"id": conversation_id, "deleted_at": deleted_at}
     return {"seq": seq, "kind": "delete", "conversation": None, "deleted": deleted}

@@ -10,7 +10,6 @@ conversation, so the contract stays the one the schema documents.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -46,14 +45,9 @@ COLUMNS: tuple[ColumnElement[Any], ...] = (
 )  # type: ignore[assignment]
 
 
-def instant(value: datetime) -> str:
-    """The JSON spelling pydantic uses for an aware UTC datetime."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def summary(row: Sequence[Any]) -> dict[str, Any]:
-    """One summary, JSON-ready, from a row of COLUMNS."""
+    """One summary, ready for `dumps`, from a row of COLUMNS (its instants are aware UTC
+    datetimes, which orjson writes as pydantic does)."""
     (
         id_, platform, contact_id, contact, point_of_contact, direction, used_for, status, flow_id,
         flow_name, duration, last_message, last_message_at, started_at, ended_at, flagged, functions,
@@ -72,9 +66,9 @@ def summary(row: Sequence[Any]) -> dict[str, Any]:
         "flow_name": flow_name,
         "duration_seconds": duration,
         "last_message": last_message,
-        "last_message_at": instant(last_message_at),
-        "started_at": instant(started_at),
-        "ended_at": None if ended_at is None else instant(ended_at),
+        "last_message_at": last_message_at,
+        "started_at": started_at,
+        "ended_at": ended_at,
         "flagged": flagged,
         "functions": functions,
         "parameters": [{"key": k, "value": v} for k, v in parameters],
@@ -92,6 +86,7 @@ def summaries(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    """Compact UTF-8 JSON, as pydantic writes it (orjson: a page of thousands of summaries
-    took the standard library a third of the request)."""
-    return orjson.dumps(document)
+    """Compact UTF-8 JSON, as pydantic writes it, UTC instants ending in "Z" (orjson: a page
+    of thousands of summaries took the standard library a third of the request, and
+    writing each instant with `isoformat` in Python a tenth of a search)."""
+    return orjson.dumps(document, option=orjson.OPT_UTC_Z)

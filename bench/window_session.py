@@ -13,6 +13,8 @@ and measures nothing else.
 from __future__ import annotations
 
 import asyncio
+import collections
+import gc
 import json
 import statistics
 import sys
@@ -81,6 +83,15 @@ async def _scroll(qt: TimedApplication, window: Any, spec: dict[str, Any], out: 
     out["jump_shown_ms"] = [s.shown_ms for s in jumps]
 
 
+def heap_census(top: int = 8) -> str:
+    """What a full garbage collection walks: the objects tracked outside the heap frozen
+    at start-up, by type (the longest live frames are such collections)."""
+    objects = gc.get_objects()
+    kinds = collections.Counter(type(o).__qualname__ for o in objects)
+    most = ", ".join(f"{name} {count:,}" for name, count in kinds.most_common(top))
+    return f"heap: {len(objects):,} tracked objects besides the {gc.get_freeze_count():,} frozen; {most}"
+
+
 def _cases(spec: dict[str, Any]) -> list[window_filter.FilterCase]:
     synth = Synthetic(spec["conversations"], spec["full"], seed=SEED, now=datetime.fromisoformat(spec["now"]))
     return window_filter.cases(synth)
@@ -144,8 +155,10 @@ async def phases(qt: TimedApplication, window: Any, spec: dict[str, Any], starte
     await _filters(qt, window, spec, out)
     out["memory"] = memory_kb()
     log(f"memory after scrolling and filtering: {out['memory']}")
+    log(heap_census())
     await _live(qt, window, spec, out)
     out["memory_after_live"] = memory_kb()
+    log(heap_census())
     return out
 
 

@@ -45,6 +45,7 @@ def run_window(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ui.application import Application, load_app_settings
+    from ui.collector import Collector
     from ui.event_loop import EventLoop
     from ui.single_instance import InstanceListener, LinkOpenEvents, hand_over, instance_name
 
@@ -74,7 +75,9 @@ def run_window(argv: list[str]) -> int:
             await window.settled()
         gc.freeze()  # the start-up heap: full collections stop walking it (~100 ms stalls)
         if window is not None:
+            collector = Collector(qt)  # and so on with what lives long from now on
             await app.finished.wait()
+            collector.deleteLater()
 
     with loop:
         loop.run_until_complete(session())

@@ -42,10 +42,7 @@ def counts_kept(conn: Connection) -> bool:
 def spellings_indexed(conn: Connection) -> bool:
     """Whether the contacts' spellings have their trigram index (left out on an SQLite
     without the trigram tokenizer: see migration 0002)."""
-    found = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contact_spellings_fts'"
-    ).first()
-    return found is not None
+    return _in_schema(conn, "table", "contact_spellings_fts")
 
 
 def drop(conn: Connection) -> None:
@@ -70,8 +67,12 @@ def ensure(conn: Connection) -> int:
 
 
 def _present(conn: Connection, index: Index) -> bool:
+    return _in_schema(conn, "index", str(index.name))
+
+
+def _in_schema(conn: Connection, kind: str, name: str) -> bool:
     found = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (str(index.name),)
+        "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?", (kind, name)
     ).first()
     return found is not None
 

@@ -22,10 +22,14 @@ class _Node:
         self.other: _Node | None = None
 
 
-def _cycle() -> tuple[weakref.ref[_Node], list[_Node]]:
+def _frozen_garbage(collector: Collector) -> weakref.ref[_Node]:
+    """A cycle frozen by the collector while alive, then dropped: garbage that only a sweep
+    can see. Returns a weak reference to one of its nodes."""
     a, b = _Node(), _Node()
     a.other, b.other = b, a
-    return weakref.ref(a), [a, b]
+    gc.collect()
+    collector.check()
+    return weakref.ref(a)
 
 
 @pytest.fixture
@@ -59,10 +63,7 @@ def test_what_survives_a_full_collection_is_frozen_at_the_next_check(collector: 
 
 
 def test_a_sweep_reclaims_a_cycle_that_died_frozen(collector: Collector) -> None:
-    watched, nodes = _cycle()
-    gc.collect()
-    collector.check()  # the cycle is alive and frozen now
-    del nodes
+    watched = _frozen_garbage(collector)
     gc.collect()
     assert watched() is not None  # frozen garbage: full collections do not see it
     collector.sweep()
@@ -73,10 +74,7 @@ def test_a_sweep_reclaims_a_cycle_that_died_frozen(collector: Collector) -> None
 def test_leaving_the_app_sweeps_unless_it_swept_a_moment_ago(
     collector: Collector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    watched, nodes = _cycle()
-    gc.collect()
-    collector.check()
-    del nodes
+    watched = _frozen_garbage(collector)
     collector._state_changed(Qt.ApplicationState.ApplicationInactive)
     assert watched() is not None  # the collector swept (started) less than a minute ago
     monkeypatch.setattr(collector_module, "SWEEP_AT_LEAST_S", 0.0)
@@ -89,10 +87,7 @@ def test_leaving_the_app_sweeps_unless_it_swept_a_moment_ago(
 def test_a_user_who_never_leaves_gets_a_sweep_every_half_hour(
     collector: Collector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    watched, nodes = _cycle()
-    gc.collect()
-    collector.check()
-    del nodes
+    watched = _frozen_garbage(collector)
     monkeypatch.setattr(collector_module, "SWEEP_AT_MOST_S", 0.0)
     collector.check()
     assert watched() is None
